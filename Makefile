@@ -38,7 +38,9 @@ TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 BENCH_SRC := $(sort $(wildcard bench/*.c))
 FUZZ_SRC := $(sort $(wildcard fuzz/fuzz_*.c))
 
-LIB_OBJ := $(LIB_SRC:src/%.c=$(BUILD)/obj/src/%.o)
+SCHEMA_JSON := $(sort $(wildcard schemas/*.json))
+GEN_SCHEMAS := $(BUILD)/gen/builtin_schemas.c
+LIB_OBJ = $(LIB_SRC:src/%.c=$(BUILD)/obj/src/%.o) $(BUILD)/obj/gen/builtin_schemas.o
 CLI_OBJ := $(CLI_SRC:cli/%.c=$(BUILD)/obj/cli/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -63,6 +65,14 @@ $(BUILD)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+$(GEN_SCHEMAS): $(SCHEMA_JSON) tools/embed-schemas.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-schemas.sh $(SCHEMA_JSON) > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/builtin_schemas.o: $(GEN_SCHEMAS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+
 $(BUILD)/libchildlink.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -80,10 +90,10 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libchildlink.a
 
 # libFuzzer targets are built with clang from the library sources directly,
 # since they need the fuzzer instrumentation throughout.
-$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) | $(CHECK_DEPS_STAMP)
+$(BUILD)/fuzz/%: fuzz/%.c $(LIB_SRC) $(GEN_SCHEMAS) | $(CHECK_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	clang -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -g -O1 -Iinclude -Isrc \
-	  $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(LIBS)
+	  $(PKG_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(GEN_SCHEMAS) $(LIBS)
 
 unit: $(TEST_BIN)
 fuzz: $(FUZZ_BIN)

@@ -21,11 +21,6 @@
  */
 #include "childlink/nhs.h"
 
-static int is_separator(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '-';
-}
-
 int cl_nhs_check_digit(const char digits[9])
 {
     /* Weights 10, 9, ..., 2 on the first nine digits; the check digit is
@@ -41,7 +36,7 @@ cl_check cl_nhs_check(const char *in, size_t len, char out[11], const char **rea
 {
     const char *why = NULL;
     size_t ndigits = 0;
-    int seen_other = 0;
+    int seen_other = 0, seen_hyphen = 0;
     char digits[10];
 
     out[0] = '\0';
@@ -51,13 +46,14 @@ cl_check cl_nhs_check(const char *in, size_t len, char out[11], const char **rea
             if (ndigits < 10)
                 digits[ndigits] = (char)c;
             ndigits++;
-        } else if (!is_separator(c)) {
+        } else if (c == '-') {
+            seen_hyphen = 1;
+        } else if (c != ' ' && c != '\t') {
             seen_other = 1;
             break;
         }
     }
-    if (!seen_other && ndigits == 0) {
-        /* Empty, blank, or separators only ("-" is a common null). */
+    if (!seen_other && !seen_hyphen && ndigits == 0) {
         if (reason)
             *reason = "missing";
         return CL_CHECK_MISSING;
