@@ -39,15 +39,15 @@ struct cl_csv_reader {
     int started;        /* BOM handled */
 };
 
-cl_status cl_csv_open(cl_csv_reader **out, const char *path, size_t max_field_bytes,
-                      cl_error *err)
+static cl_status reader_new(cl_csv_reader **out, const char *name, size_t max_field_bytes,
+                            cl_error *err)
 {
     *out = NULL;
     cl_csv_reader *r = cl_calloc(1, sizeof *r);
     if (r == NULL)
-        return cl_error_set(err, CL_ENOMEM, path, 0, "out of memory");
+        return cl_error_set(err, CL_ENOMEM, name, 0, "out of memory");
     r->max_field = max_field_bytes ? max_field_bytes : CL_CSV_DEFAULT_MAX_FIELD_BYTES;
-    r->path = cl_strndup(path, strlen(path));
+    r->path = cl_strndup(name, strlen(name));
     r->in = cl_malloc(INPUT_WINDOW);
     r->row_cap = 4096;
     r->row = cl_malloc(r->row_cap);
@@ -57,19 +57,38 @@ cl_status cl_csv_open(cl_csv_reader **out, const char *path, size_t max_field_by
     r->line = 1;
     if (!r->path || !r->in || !r->row || !r->starts || !r->lens) {
         cl_csv_close(r);
-        return cl_error_set(err, CL_ENOMEM, path, 0, "out of memory");
+        return cl_error_set(err, CL_ENOMEM, name, 0, "out of memory");
     }
-    if (strcmp(path, "-") == 0) {
-        r->fp = stdin;
-    } else {
-        r->fp = fopen(path, "rb");
-        if (r->fp == NULL) {
-            cl_status st = cl_error_set(err, CL_EIO, path, 0, "cannot open: %s", strerror(errno));
-            cl_csv_close(r);
-            return st;
-        }
-        r->owns_fp = 1;
+    *out = r;
+    return CL_OK;
+}
+
+cl_status cl_csv_from_stream(cl_csv_reader **out, FILE *fp, const char *name,
+                             size_t max_field_bytes, cl_error *err)
+{
+    cl_status st = reader_new(out, name, max_field_bytes, err);
+    if (st == CL_OK)
+        (*out)->fp = fp;
+    return st;
+}
+
+cl_status cl_csv_open(cl_csv_reader **out, const char *path, size_t max_field_bytes,
+                      cl_error *err)
+{
+    *out = NULL;
+    if (strcmp(path, "-") == 0)
+        return cl_csv_from_stream(out, stdin, path, max_field_bytes, err);
+    cl_csv_reader *r;
+    cl_status st = reader_new(&r, path, max_field_bytes, err);
+    if (st != CL_OK)
+        return st;
+    r->fp = fopen(path, "rb");
+    if (r->fp == NULL) {
+        st = cl_error_set(err, CL_EIO, path, 0, "cannot open: %s", strerror(errno));
+        cl_csv_close(r);
+        return st;
     }
+    r->owns_fp = 1;
     *out = r;
     return CL_OK;
 }

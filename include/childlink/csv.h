@@ -31,6 +31,11 @@ typedef struct cl_csv_reader cl_csv_reader;
 CL_API cl_status cl_csv_open(cl_csv_reader **out, const char *path,
                              size_t max_field_bytes, cl_error *err) CL_MUST_CHECK;
 
+/* Read from an open stream, which stays owned by the caller; `name` names it
+ * in errors.  Otherwise as cl_csv_open. */
+CL_API cl_status cl_csv_from_stream(cl_csv_reader **out, FILE *fp, const char *name,
+                                    size_t max_field_bytes, cl_error *err) CL_MUST_CHECK;
+
 /* Read the next record.  Returns CL_OK with a record available, CL_END at the
  * end of input, or an error (CL_EFORMAT, CL_ELIMIT, CL_EIO, CL_ENOMEM) with
  * `err` naming file and line.  After an error the reader must not be used
