@@ -12,15 +12,19 @@
 
 #include "childlink/base.h"
 
-/* Check `len` bytes of `in` (spaces and hyphens are ignored).  `out` receives
- * the 10 digits and a NUL whenever exactly 10 digits remain, even when the
- * check fails (so that a mistyped number can still near-agree with the right
- * one); otherwise "".  `*reason` (may be NULL) receives NULL when valid, else
- * one of: "wrong_length", "non_digit", "check_digit_10", "bad_check_digit",
- * "all_same_digit", "test_range". */
+/* Check `len` bytes of `in` (spaces, tabs and hyphens are ignored; `in` may
+ * be NULL when `len` is 0).  Returns CL_CHECK_VALID, CL_CHECK_MISSING (only
+ * spaces and tabs) or CL_CHECK_INVALID.  `out` receives the 10 digits and a
+ * NUL whenever exactly 10 digits and nothing else remain, even when the check
+ * fails (so that a mistyped number can still near-agree with the right one);
+ * otherwise "".  `*reason` (may be NULL) receives NULL when valid, "missing"
+ * when missing, else the first that applies of: "non_digit",
+ * "wrong_length", "all_same_digit", "test_range", "check_digit_10",
+ * "bad_check_digit".  Allocation-free; tens of nanoseconds. */
 CL_API cl_check cl_nhs_check(const char *in, size_t len, char out[11], const char **reason);
 
-/* Check digit for nine digits ('0'..'9'): 0..9, or 10 when none exists. */
+/* Check digit for nine digits ('0'..'9', not checked): 0..9, or 10 when
+ * none exists (such nine digits never start a valid number). */
 CL_API int cl_nhs_check_digit(const char digits[9]);
 
 #endif

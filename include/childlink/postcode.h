@@ -18,9 +18,13 @@ typedef struct cl_postcode {
     char area[3];      /* leading letters: "SW" */
 } cl_postcode;
 
-/* Parse `len` bytes of `in` (any case, any spacing).  On CL_CHECK_VALID `out`
- * is filled; otherwise its strings are empty.  `*reason` (may be NULL): NULL
- * when valid, else "wrong_length" or "bad_format". */
+/* Parse `len` bytes of `in` (any case; spaces and tabs anywhere are dropped;
+ * `in` may be NULL when `len` is 0).  Returns CL_CHECK_VALID,
+ * CL_CHECK_MISSING (only spaces and tabs) or CL_CHECK_INVALID.  On
+ * CL_CHECK_VALID `out` is filled (GIR 0AA, in no postcode area, has area
+ * ""); otherwise its strings are empty.  `*reason` (may be NULL): NULL when
+ * valid, "missing" when missing, else "wrong_length" (not 5 to 7 characters
+ * once spaces are dropped) or "bad_format".  Allocation-free. */
 CL_API cl_check cl_postcode_parse(const char *in, size_t len, cl_postcode *out,
                                   const char **reason);
 

@@ -11,9 +11,14 @@
 
 #include "childlink/base.h"
 
-/* Read `len` bytes of `in` (case and surrounding spaces ignored).  On
- * CL_CHECK_VALID *code is 'M', 'F', 'I' or 'U'; on CL_CHECK_MISSING it is 0.
- * `*reason` (may be NULL): NULL when valid, else "unknown_code". */
+/* Read `len` bytes of `in` (case and surrounding spaces ignored; inside a
+ * word, runs of spaces, '_' and '-' count as one space; `in` may be NULL when
+ * `len` is 0).  Returns CL_CHECK_VALID, CL_CHECK_MISSING (only spaces and
+ * tabs) or CL_CHECK_INVALID.  On CL_CHECK_VALID *code is 'M', 'F', 'I' or
+ * 'U'; otherwise it is 0.  Recognised: 1 M male boy man; 2 F female girl
+ * woman; 9 I indeterminate; 0 X U unknown "not known" notknown NK N/K
+ * "not recorded" "not stated" "not specified".  `*reason` (may be NULL):
+ * NULL when valid, "missing" when missing, else "unknown_code". */
 CL_API cl_check cl_sex_parse(const char *in, size_t len, char *code, const char **reason);
 
 #endif

@@ -1,0 +1,236 @@
+/*
+ * blocking.c - candidate pairs from blocking rules (see blocking.h).
+ *
+ * For each rule: a 64-bit key per record (0 when a field the rule needs is
+ * missing), and the records with a key sorted by key, so a block is a run of
+ * equal keys.  Deduplication across rules compares keys of earlier rules for
+ * the pair - a few integer compares - instead of remembering pairs.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "childlink/blocking.h"
+#include "childlink/strmap.h"
+
+typedef struct keyed {
+    uint64_t key;
+    uint32_t record;
+} keyed;
+
+struct cl_blocking {
+    const cl_records *r;
+    unsigned scope;
+    uint64_t *keys[CL_NRULES];        /* [rule][record] */
+    keyed *sorted[CL_NRULES];
+    size_t nsorted[CL_NRULES];
+    uint64_t pairs[CL_NRULES];
+    uint64_t largest[CL_NRULES];
+};
+
+static const char *const rule_names[CL_NRULES] = {
+    "nhs_number", "upn", "dob", "surname_soundex+birth_year", "postcode+forename_initial",
+    "forename_nysiis+surname_nysiis", "name_soundex_pair+birth_year",
+};
+
+const char *cl_rule_name(int rule) { return rule_names[rule]; }
+uint64_t cl_blocking_rule_pairs(const cl_blocking *b, int rule) { return b->pairs[rule]; }
+uint64_t cl_blocking_rule_largest_block(const cl_blocking *b, int rule) { return b->largest[rule]; }
+
+int cl_blocking_in_scope(const cl_blocking *b, size_t i, size_t j)
+{
+    unsigned kind = b->r->source[i] == b->r->source[j] ? CL_PAIRS_WITHIN : CL_PAIRS_ACROSS;
+    return (b->scope & kind) != 0;
+}
+
+static uint64_t key_of(const void *data, size_t len, uint64_t salt)
+{
+    uint64_t h = cl_hash_bytes(data, len, salt);
+    return h ? h : 1;
+}
+
+static uint64_t rule_key(const cl_records *r, int rule, size_t i)
+{
+    char buf[64];
+    int year = r->dob[i].days == CL_NO_DATE ? -1 : r->dob[i].year;
+    switch (rule) {
+    case CL_RULE_NHS:
+        return r->nhs[i][0] ? key_of(r->nhs[i], 10, rule) : 0;
+    case CL_RULE_UPN:
+        return r->upn[i][0] ? key_of(r->upn[i], 13, rule) : 0;
+    case CL_RULE_DOB:
+        return year < 0 ? 0 : key_of(&r->dob[i].days, sizeof r->dob[i].days, rule);
+    case CL_RULE_SURNAME_YEAR:
+        if (year < 0 || !r->surname_soundex[i][0])
+            return 0;
+        memcpy(buf, r->surname_soundex[i], 4);
+        memcpy(buf + 4, &year, sizeof year);
+        return key_of(buf, 4 + sizeof year, rule);
+    case CL_RULE_POSTCODE_INITIAL: {
+        size_t flen;
+        const char *fn = cl_records_str(r, r->forename[i], &flen);
+        if (!r->postcode[i][0] || flen == 0)
+            return 0;
+        uint32_t pc = r->postcode[i][0];
+        memcpy(buf, &pc, sizeof pc);
+        buf[sizeof pc] = fn[0];
+        return key_of(buf, sizeof pc + 1, rule);
+    }
+    case CL_RULE_NAMES:
+        if (!r->forename_nysiis[i][0] || !r->surname_nysiis[i][0])
+            return 0;
+        memset(buf, 0, 14);
+        memcpy(buf, r->forename_nysiis[i], 7);
+        memcpy(buf + 7, r->surname_nysiis[i], 7);
+        return key_of(buf, 14, rule);
+    case CL_RULE_NAME_PAIR_YEAR: {
+        const char *a = r->forename_soundex[i], *s = r->surname_soundex[i];
+        if (year < 0 || !a[0] || !s[0])
+            return 0;
+        if (strcmp(a, s) > 0) {
+            const char *t = a;
+            a = s;
+            s = t;
+        }
+        memcpy(buf, a, 4);
+        memcpy(buf + 4, s, 4);
+        memcpy(buf + 8, &year, sizeof year);
+        return key_of(buf, 8 + sizeof year, rule);
+    }
+    }
+    return 0;
+}
+
+static int by_key(const void *a, const void *b)
+{
+    const keyed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->record < y->record ? -1 : x->record > y->record;
+}
+
+void cl_blocking_free(cl_blocking *b)
+{
+    if (b == NULL)
+        return;
+    for (int k = 0; k < CL_NRULES; k++) {
+        cl_free(b->keys[k]);
+        cl_free(b->sorted[k]);
+    }
+    cl_free(b);
+}
+
+cl_status cl_blocking_new(cl_blocking **out, const cl_records *r, unsigned scope, cl_error *err)
+{
+    *out = NULL;
+    cl_blocking *b = cl_calloc(1, sizeof *b);
+    if (b == NULL)
+        return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+    b->r = r;
+    b->scope = scope;
+    for (int k = 0; k < CL_NRULES; k++) {
+        b->keys[k] = cl_malloc((r->n ? r->n : 1) * sizeof *b->keys[k]);
+        b->sorted[k] = cl_malloc((r->n ? r->n : 1) * sizeof *b->sorted[k]);
+        if (b->keys[k] == NULL || b->sorted[k] == NULL) {
+            cl_blocking_free(b);
+            return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+        }
+        size_t n = 0;
+        for (size_t i = 0; i < r->n; i++) {
+            uint64_t key = rule_key(r, k, i);
+            b->keys[k][i] = key;
+            if (key != 0)
+                b->sorted[k][n++] = (keyed){key, (uint32_t)i};
+        }
+        qsort(b->sorted[k], n, sizeof *b->sorted[k], by_key);
+        b->nsorted[k] = n;
+        for (size_t s = 0; s < n;) {
+            size_t e = s + 1;
+            while (e < n && b->sorted[k][e].key == b->sorted[k][s].key)
+                e++;
+            uint64_t size = e - s;
+            b->pairs[k] += size * (size - 1) / 2;
+            if (size > b->largest[k])
+                b->largest[k] = size;
+            s = e;
+        }
+    }
+    *out = b;
+    return CL_OK;
+}
+
+/* Whether an earlier rule than `rule` already generates the pair. */
+static int seen_before(const cl_blocking *b, int rule, size_t i, size_t j)
+{
+    for (int k = 0; k < rule; k++) {
+        uint64_t a = b->keys[k][i];
+        if (a != 0 && a == b->keys[k][j])
+            return 1;
+    }
+    return 0;
+}
+
+typedef struct worker {
+    const cl_blocking *b;
+    int thread, nthreads;
+    cl_pair_fn fn;
+    void *ctx;
+    int result;
+} worker;
+
+/* Blocks are dealt out by a hash of their key, so each thread gets a fair
+ * share of big and small blocks without coordination. */
+static void *work(void *arg)
+{
+    worker *w = arg;
+    const cl_blocking *b = w->b;
+    for (int k = 0; k < CL_NRULES && w->result == 0; k++) {
+        const keyed *s = b->sorted[k];
+        size_t n = b->nsorted[k];
+        for (size_t start = 0; start < n && w->result == 0;) {
+            size_t end = start + 1;
+            while (end < n && s[end].key == s[start].key)
+                end++;
+            if (end - start > 1 && (int)((s[start].key >> 7) % (uint64_t)w->nthreads) == w->thread) {
+                for (size_t x = start; x < end && w->result == 0; x++)
+                    for (size_t y = x + 1; y < end; y++) {
+                        size_t i = s[x].record, j = s[y].record;
+                        if (!cl_blocking_in_scope(b, i, j) || seen_before(b, k, i, j))
+                            continue;
+                        if ((w->result = w->fn(w->ctx, i, j, k)) != 0)
+                            break;
+                    }
+            }
+            start = end;
+        }
+    }
+    return NULL;
+}
+
+int cl_blocking_each_pair(const cl_blocking *b, int nthreads, cl_pair_fn fn, void **ctx)
+{
+    if (nthreads < 1)
+        nthreads = 1;
+    if (nthreads > 64)
+        nthreads = 64;
+    worker workers[64];
+    pthread_t threads[64];
+    for (int t = 0; t < nthreads; t++)
+        workers[t] = (worker){b, t, nthreads, fn, ctx[t], 0};
+    int started = 0;
+    for (int t = 1; t < nthreads; t++)
+        if (pthread_create(&threads[t], NULL, work, &workers[t]) == 0)
+            started = t;
+        else
+            break;
+    /* Threads that could not start have their share done here. */
+    for (int t = started + 1; t < nthreads; t++)
+        work(&workers[t]);
+    work(&workers[0]);
+    for (int t = 1; t <= started; t++)
+        pthread_join(threads[t], NULL);
+    for (int t = 0; t < nthreads; t++)
+        if (workers[t].result != 0)
+            return workers[t].result;
+    return 0;
+}

@@ -1,0 +1,211 @@
+/*
+ * compare.c - the comparisons of the default model: one level per field for
+ * a record pair (see model.h for the packing).
+ *
+ * Levels are ordered strongest first and the first that holds wins, so each
+ * function returns as soon as it knows: equal interned ids cost one integer
+ * compare, and Jaro-Winkler is only computed for values that differ.
+ * Multi-valued fields take the strongest level over all pairs of values.
+ */
+#include <string.h>
+
+#include "childlink/model.h"
+
+static const char *const comparison_names[CL_NCOMPARISONS] = {
+    "forename", "surname", "dob", "sex", "postcode", "nhs_number", "upn", "local_id",
+};
+
+static const char *const level_names[CL_NCOMPARISONS][CL_MAX_LEVELS] = {
+    {"null", "exact", "jaro_winkler_0.92", "among_other_forenames", "swapped_with_surname",
+     "jaro_winkler_0.80_or_nysiis", "else"},
+    {"null", "exact", "jaro_winkler_0.92", "shares_a_part", "swapped_with_forename",
+     "jaro_winkler_0.80_or_soundex", "else"},
+    {"null", "exact", "day_month_transposed", "one_digit_different", "within_31_days", "else"},
+    {"null", "equal", "different"},
+    {"null", "exact", "same_sector", "same_district", "else"},
+    {"null", "exact", "one_digit_or_transposition", "different"},
+    {"null", "exact", "one_character_or_transposition", "different"},
+    {"null", "equal", "different"},
+};
+
+static const int nlevels[CL_NCOMPARISONS] = {7, 7, 6, 3, 5, 4, 4, 3};
+
+const char *cl_comparison_name(int k) { return comparison_names[k]; }
+const char *cl_level_name(int k, int l) { return level_names[k][l]; }
+int cl_comparison_nlevels(int k) { return nlevels[k]; }
+
+/* Whether token `t` (tlen bytes) is one of the space-separated tokens of s. */
+static int has_token(const char *s, size_t slen, const char *t, size_t tlen)
+{
+    size_t i = 0;
+    while (i < slen) {
+        size_t j = i;
+        while (j < slen && s[j] != ' ' && s[j] != '|')
+            j++;
+        if (j - i == tlen && memcmp(s + i, t, tlen) == 0)
+            return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
+/* Whether any token of a is a token of b (a double-barrelled surname given in part). */
+static int share_token(const char *a, size_t alen, const char *b, size_t blen)
+{
+    size_t i = 0;
+    while (i < alen) {
+        size_t j = i;
+        while (j < alen && a[j] != ' ')
+            j++;
+        if (j - i >= 2 && has_token(b, blen, a + i, j - i))
+            return 1;
+        i = j + 1;
+    }
+    return 0;
+}
+
+static int in_ids(uint32_t id, const uint32_t *ids)
+{
+    for (int k = 0; k < CL_MAX_ALTERNATIVES; k++)
+        if (ids[k] == id && id != 0)
+            return 1;
+    return 0;
+}
+
+static unsigned forename_level(const cl_records *r, size_t i, size_t j)
+{
+    uint32_t a = r->forename[i], b = r->forename[j];
+    if (a == 0 || b == 0)
+        return 0;
+    if (a == b)
+        return 1;
+    size_t alen, blen, falen, fblen;
+    const char *as = cl_records_str(r, a, &alen);
+    const char *bs = cl_records_str(r, b, &blen);
+    if (cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.92) >= 0.92)
+        return 2;
+    const char *fa = cl_records_str(r, r->forenames[i], &falen);
+    const char *fb = cl_records_str(r, r->forenames[j], &fblen);
+    if (has_token(fb, fblen, as, alen) || has_token(fa, falen, bs, blen))
+        return 3;
+    if (in_ids(a, r->surname[j]) || in_ids(b, r->surname[i]))
+        return 4;
+    if (cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.80) >= 0.80 ||
+        (r->forename_nysiis[i][0] && strcmp(r->forename_nysiis[i], r->forename_nysiis[j]) == 0))
+        return 5;
+    return 6;
+}
+
+static unsigned surname_pair_level(const cl_records *r, uint32_t a, uint32_t b)
+{
+    if (a == b)
+        return 1;
+    size_t alen, blen;
+    const char *as = cl_records_str(r, a, &alen);
+    const char *bs = cl_records_str(r, b, &blen);
+    if (cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.92) >= 0.92)
+        return 2;
+    if (share_token(as, alen, bs, blen))
+        return 3;
+    if (cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.80) >= 0.80)
+        return 5;
+    return 6;
+}
+
+static unsigned surname_level(const cl_records *r, size_t i, size_t j)
+{
+    const uint32_t *sa = r->surname[i], *sb = r->surname[j];
+    if (sa[0] == 0 || sb[0] == 0)
+        return 0;
+    unsigned best = 6;
+    for (int x = 0; x < CL_MAX_ALTERNATIVES && sa[x]; x++)
+        for (int y = 0; y < CL_MAX_ALTERNATIVES && sb[y]; y++) {
+            unsigned l = surname_pair_level(r, sa[x], sb[y]);
+            if (l < best)
+                best = l;
+        }
+    if (best <= 3)
+        return best;
+    if ((r->forename[j] && in_ids(r->forename[j], sa)) ||
+        (r->forename[i] && in_ids(r->forename[i], sb)))
+        return 4;
+    if (best == 6 && r->surname_soundex[i][0] &&
+        strcmp(r->surname_soundex[i], r->surname_soundex[j]) == 0)
+        return 5;
+    return best;
+}
+
+static unsigned dob_level(const cl_records *r, size_t i, size_t j)
+{
+    cl_sim_date a = r->dob[i], b = r->dob[j];
+    if (a.days == CL_NO_DATE || b.days == CL_NO_DATE)
+        return 0;
+    if (a.days == b.days)
+        return 1;
+    if (cl_sim_date_dm_swapped(a, b))
+        return 2;
+    if (cl_sim_date_digits_differ(a, b) == 1)
+        return 3;
+    if (cl_sim_days_apart(a.days, b.days) <= 31)
+        return 4;
+    return 5;
+}
+
+/* Length of the sector ("SW1A 1") and district ("SW1A") of a standard postcode. */
+static size_t district_len(const char *p, size_t len)
+{
+    const char *sp = memchr(p, ' ', len);
+    return sp ? (size_t)(sp - p) : len;
+}
+
+static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
+{
+    const uint32_t *pa = r->postcode[i], *pb = r->postcode[j];
+    if (pa[0] == 0 || pb[0] == 0)
+        return 0;
+    unsigned best = 4;
+    for (int x = 0; x < CL_MAX_ALTERNATIVES && pa[x]; x++)
+        for (int y = 0; y < CL_MAX_ALTERNATIVES && pb[y]; y++) {
+            if (pa[x] == pb[y])
+                return 1;
+            size_t alen, blen;
+            const char *as = cl_records_str(r, pa[x], &alen);
+            const char *bs = cl_records_str(r, pb[y], &blen);
+            size_t da = district_len(as, alen), db = district_len(bs, blen);
+            if (da != db || memcmp(as, bs, da) != 0)
+                continue;
+            /* same district; same sector when the digit after the space agrees */
+            if (alen > da + 1 && blen > db + 1 && as[da + 1] == bs[db + 1])
+                best = best < 2 ? best : 2;
+            else
+                best = best < 3 ? best : 3;
+        }
+    return best;
+}
+
+static unsigned exact_id_level(const char *a, const char *b, size_t len)
+{
+    if (a[0] == 0 || b[0] == 0)
+        return 0;
+    if (memcmp(a, b, len) == 0)
+        return 1;
+    cl_sim_near near = cl_sim_near_classify(a, len, b, len);
+    return near == CL_SIM_NEAR_SUBSTITUTION || near == CL_SIM_NEAR_TRANSPOSITION ? 2 : 3;
+}
+
+cl_vector cl_compare(const cl_records *r, size_t i, size_t j)
+{
+    cl_vector v = forename_level(r, i, j);
+    v |= surname_level(r, i, j) << 4;
+    v |= dob_level(r, i, j) << 8;
+    unsigned sex = r->sex[i] && r->sex[j] ? (r->sex[i] == r->sex[j] ? 1u : 2u) : 0u;
+    v |= sex << 12;
+    v |= postcode_level(r, i, j) << 16;
+    v |= exact_id_level(r->nhs[i], r->nhs[j], 10) << 20;
+    v |= exact_id_level(r->upn[i], r->upn[j], 13) << 24;
+    unsigned local = 0;
+    if (r->source[i] == r->source[j] && r->local_id[i] && r->local_id[j])
+        local = r->local_id[i] == r->local_id[j] ? 1 : 2;
+    v |= (cl_vector)local << 28;
+    return v;
+}

@@ -1,0 +1,403 @@
+/*
+ * records.c - load identifier files into the columnar record store
+ * (see records.h).
+ *
+ * Every input row goes through the cleaner, so standard forms are guaranteed
+ * whatever produced the file.  Strings are interned in one table shared by
+ * all fields: id 0 is the empty string.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "childlink/clean.h"
+#include "childlink/csv.h"
+#include "childlink/date.h"
+#include "childlink/phonetic.h"
+#include "childlink/records.h"
+#include "childlink/schema.h"
+#include "childlink/strmap.h"
+
+#define ARENA_CHUNK (1u << 20)
+
+struct cl_strtab {
+    cl_strmap *ids;
+    char **text;
+    uint32_t *len;
+    size_t n, cap;
+    char *chunk;
+    size_t chunk_used, chunk_cap;
+    char **chunks;
+    size_t nchunks, chunks_cap;
+};
+
+static cl_strtab *strtab_new(void)
+{
+    cl_strtab *t = cl_calloc(1, sizeof *t);
+    if (t == NULL || (t->ids = cl_strmap_new()) == NULL) {
+        cl_free(t);
+        return NULL;
+    }
+    t->cap = 1024;
+    t->text = cl_malloc(t->cap * sizeof *t->text);
+    t->len = cl_malloc(t->cap * sizeof *t->len);
+    if (t->text == NULL || t->len == NULL)
+        return NULL;   /* leaks a little on a failure that ends the run anyway */
+    t->text[0] = "";
+    t->len[0] = 0;
+    t->n = 1;
+    return t;
+}
+
+static void strtab_free(cl_strtab *t)
+{
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->nchunks; i++)
+        cl_free(t->chunks[i]);
+    cl_free(t->chunks);
+    cl_free(t->text);
+    cl_free(t->len);
+    cl_strmap_free(t->ids);
+    cl_free(t);
+}
+
+/* Id of `s` (len bytes), interning it if new; 0 for the empty string;
+ * UINT32_MAX when out of memory. */
+static uint32_t intern(cl_strtab *t, const char *s, size_t len)
+{
+    if (len == 0)
+        return 0;
+    int64_t id;
+    if (cl_strmap_get(t->ids, s, len, &id))
+        return (uint32_t)id;
+    if (t->n == t->cap) {
+        size_t cap = t->cap * 2;
+        char **text = cl_realloc(t->text, cap * sizeof *text);
+        if (text == NULL)
+            return UINT32_MAX;
+        t->text = text;
+        uint32_t *l = cl_realloc(t->len, cap * sizeof *l);
+        if (l == NULL)
+            return UINT32_MAX;
+        t->len = l;
+        t->cap = cap;
+    }
+    if (t->chunk == NULL || t->chunk_cap - t->chunk_used < len + 1) {
+        size_t cap = len + 1 > ARENA_CHUNK ? len + 1 : ARENA_CHUNK;
+        if (t->nchunks == t->chunks_cap) {
+            size_t ccap = t->chunks_cap ? t->chunks_cap * 2 : 16;
+            char **c = cl_realloc(t->chunks, ccap * sizeof *c);
+            if (c == NULL)
+                return UINT32_MAX;
+            t->chunks = c;
+            t->chunks_cap = ccap;
+        }
+        if ((t->chunk = cl_malloc(cap)) == NULL)
+            return UINT32_MAX;
+        t->chunks[t->nchunks++] = t->chunk;
+        t->chunk_used = 0;
+        t->chunk_cap = cap;
+    }
+    char *copy = t->chunk + t->chunk_used;
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+    t->chunk_used += len + 1;
+    uint32_t nid = (uint32_t)t->n;
+    if (cl_strmap_put(t->ids, s, len, nid, NULL) < 0)
+        return UINT32_MAX;
+    t->text[t->n] = copy;
+    t->len[t->n] = (uint32_t)len;
+    t->n++;
+    return nid;
+}
+
+const char *cl_records_str(const cl_records *r, uint32_t id, size_t *len)
+{
+    if (len)
+        *len = r->strings->len[id];
+    return r->strings->text[id];
+}
+
+/* Grow every per-record column to hold `cap` records. */
+static int grow_columns(cl_records *r, size_t cap)
+{
+#define GROW(field)                                                    \
+    do {                                                               \
+        void *p = cl_realloc(r->field, cap * sizeof *r->field);        \
+        if (p == NULL)                                                 \
+            return -1;                                                 \
+        r->field = p;                                                  \
+    } while (0)
+    GROW(source); GROW(record_id); GROW(line); GROW(forename); GROW(forenames);
+    GROW(surname); GROW(postcode); GROW(local_id); GROW(ethnicity);
+    GROW(forename_soundex); GROW(surname_soundex); GROW(forename_nysiis);
+    GROW(surname_nysiis); GROW(dob); GROW(sex); GROW(nhs); GROW(nhs_valid);
+    GROW(upn); GROW(upn_valid);
+#undef GROW
+    return 0;
+}
+
+/* The store with its record-id index, which the public struct does not show. */
+struct records_private {
+    cl_records pub;   /* first, so a cl_records * is a records_private * */
+    cl_strmap *ids;   /* "source\x1frecord_id" -> record index */
+};
+
+void cl_records_free(cl_records *r)
+{
+    if (r == NULL)
+        return;
+    cl_strmap_free(((struct records_private *)r)->ids);
+    for (int i = 0; i < r->nsources; i++)
+        cl_free(r->source_names[i]);
+    cl_free(r->source_names);
+    void *cols[] = {r->source, r->record_id, r->line, r->forename, r->forenames, r->surname,
+                    r->postcode, r->local_id, r->ethnicity, r->forename_soundex,
+                    r->surname_soundex, r->forename_nysiis, r->surname_nysiis, r->dob, r->sex,
+                    r->nhs, r->nhs_valid, r->upn, r->upn_valid, r->forename_count,
+                    r->surname_count, r->postcode_count};
+    for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
+        cl_free(cols[i]);
+    strtab_free(r->strings);
+    cl_free(r);
+}
+
+/* Intern up to CL_MAX_ALTERNATIVES '|'-separated values into ids[]. */
+static int intern_alternatives(cl_strtab *t, const char *s, size_t len, uint32_t *ids)
+{
+    int k = 0;
+    size_t start = 0;
+    for (size_t i = 0; i <= len && k < CL_MAX_ALTERNATIVES; i++) {
+        if (i < len && s[i] != '|')
+            continue;
+        if (i > start) {
+            uint32_t id = intern(t, s + start, i - start);
+            if (id == UINT32_MAX)
+                return -1;
+            ids[k++] = id;
+        }
+        start = i + 1;
+    }
+    for (; k < CL_MAX_ALTERNATIVES; k++)
+        ids[k] = 0;
+    return 0;
+}
+
+static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_record *c, long line)
+{
+    size_t i = r->n;
+    cl_strtab *t = r->strings;
+    r->source[i] = source;
+    r->line[i] = (uint32_t)line;
+    uint32_t id = intern(t, c->value[CL_FIELD_RECORD_ID], c->len[CL_FIELD_RECORD_ID]);
+    const char *fn = c->value[CL_FIELD_FORENAMES];
+    size_t fnlen = c->len[CL_FIELD_FORENAMES];
+    size_t first = 0;
+    while (first < fnlen && fn[first] != ' ' && fn[first] != '|')
+        first++;
+    uint32_t f1 = intern(t, fn, first);
+    uint32_t fall = intern(t, fn, fnlen);
+    uint32_t lid = intern(t, c->value[CL_FIELD_LOCAL_ID], c->len[CL_FIELD_LOCAL_ID]);
+    uint32_t eth = intern(t, c->value[CL_FIELD_ETHNICITY], c->len[CL_FIELD_ETHNICITY]);
+    if (id == UINT32_MAX || f1 == UINT32_MAX || fall == UINT32_MAX || lid == UINT32_MAX ||
+        eth == UINT32_MAX ||
+        intern_alternatives(t, c->value[CL_FIELD_SURNAME], c->len[CL_FIELD_SURNAME],
+                            r->surname[i]) != 0 ||
+        intern_alternatives(t, c->value[CL_FIELD_POSTCODE], c->len[CL_FIELD_POSTCODE],
+                            r->postcode[i]) != 0)
+        return CL_ENOMEM;
+    r->record_id[i] = id;
+    r->forename[i] = f1;
+    r->forenames[i] = fall;
+    r->local_id[i] = lid;
+    r->ethnicity[i] = eth;
+    cl_soundex(fn, r->forename_soundex[i]);
+    cl_nysiis(fn, r->forename_nysiis[i]);
+    const char *sn = cl_records_str(r, r->surname[i][0], NULL);
+    cl_soundex(sn, r->surname_soundex[i]);
+    cl_nysiis(sn, r->surname_nysiis[i]);
+    cl_sim_date *d = &r->dob[i];
+    d->days = CL_NO_DATE;
+    if (c->check[CL_FIELD_DOB] == CL_CHECK_VALID && c->len[CL_FIELD_DOB] >= 10) {
+        int y, m, dd;
+        const char *v = c->value[CL_FIELD_DOB];
+        y = (v[0] - '0') * 1000 + (v[1] - '0') * 100 + (v[2] - '0') * 10 + (v[3] - '0');
+        m = (v[5] - '0') * 10 + (v[6] - '0');
+        dd = (v[8] - '0') * 10 + (v[9] - '0');
+        d->days = cl_date_from_ymd(y, m, dd);
+        d->year = (int16_t)y;
+        d->month = (uint8_t)m;
+        d->day = (uint8_t)dd;
+    }
+    char sx = c->len[CL_FIELD_SEX] ? c->value[CL_FIELD_SEX][0] : 0;
+    r->sex[i] = sx == 'M' || sx == 'F' ? sx : 0;
+    /* The first value of an exact identifier; its status covers all values. */
+    memset(r->nhs[i], 0, sizeof r->nhs[i]);
+    if (c->len[CL_FIELD_NHS_NUMBER] >= 10)
+        memcpy(r->nhs[i], c->value[CL_FIELD_NHS_NUMBER], 10);
+    r->nhs_valid[i] = c->check[CL_FIELD_NHS_NUMBER] == CL_CHECK_VALID;
+    memset(r->upn[i], 0, sizeof r->upn[i]);
+    if (c->len[CL_FIELD_UPN] >= 13)
+        memcpy(r->upn[i], c->value[CL_FIELD_UPN], 13);
+    r->upn_valid[i] = c->check[CL_FIELD_UPN] == CL_CHECK_VALID && c->reason[CL_FIELD_UPN] == NULL;
+    r->n++;
+    return CL_OK;
+}
+
+static cl_status count_frequencies(cl_records *r)
+{
+    size_t nstr = r->strings->n;
+    r->forename_count = cl_calloc(nstr, sizeof *r->forename_count);
+    r->surname_count = cl_calloc(nstr, sizeof *r->surname_count);
+    r->postcode_count = cl_calloc(nstr, sizeof *r->postcode_count);
+    if (!r->forename_count || !r->surname_count || !r->postcode_count)
+        return CL_ENOMEM;
+    for (size_t i = 0; i < r->n; i++) {
+        if (r->forename[i]) {
+            r->forename_count[r->forename[i]]++;
+            r->forename_total++;
+        }
+        for (int k = 0; k < CL_MAX_ALTERNATIVES; k++) {
+            if (r->surname[i][k]) {
+                r->surname_count[r->surname[i][k]]++;
+                r->surname_total++;
+            }
+            if (r->postcode[i][k]) {
+                r->postcode_count[r->postcode[i][k]]++;
+                r->postcode_total++;
+            }
+        }
+    }
+    return CL_OK;
+}
+
+static cl_status load_one(cl_records *r, const cl_records_input *in, uint16_t source,
+                          cl_strmap *ids, void (*progress)(const char *, long), cl_error *err)
+{
+    cl_schema *schema = NULL;
+    cl_csv_reader *rd = NULL;
+    cl_cleaner *c = NULL;
+    char *key = NULL;
+    long count = 0;
+    cl_status st = cl_schema_load(&schema, in->schema ? in->schema : "generic", err);
+    if (st != CL_OK)
+        goto done;
+    if ((st = cl_csv_open(&rd, in->path, 0, err)) != CL_OK)
+        goto done;
+    st = cl_csv_next(rd, err);
+    if (st == CL_END) {
+        st = cl_error_set(err, CL_EFORMAT, in->path, 0, "file is empty (no header line)");
+        goto done;
+    }
+    if (st != CL_OK || (st = cl_cleaner_new(&c, schema, rd, err)) != CL_OK)
+        goto done;
+    size_t srclen = strlen(in->source);
+    size_t keycap = srclen + 1 + CL_CSV_DEFAULT_MAX_FIELD_BYTES + 1;
+    if ((key = cl_malloc(keycap)) == NULL) {
+        st = cl_error_set(err, CL_ENOMEM, in->path, 0, "out of memory");
+        goto done;
+    }
+    memcpy(key, in->source, srclen);
+    key[srclen] = '\x1f';
+    size_t cap = r->n;
+    while ((st = cl_csv_next(rd, err)) == CL_OK) {
+        cl_clean_record rec;
+        if ((st = cl_cleaner_record(c, rd, &rec, err)) != CL_OK)
+            goto done;
+        memcpy(key + srclen + 1, rec.value[CL_FIELD_RECORD_ID], rec.len[CL_FIELD_RECORD_ID]);
+        int64_t first;
+        int fresh = cl_strmap_put(ids, key, srclen + 1 + rec.len[CL_FIELD_RECORD_ID],
+                                  (int64_t)r->n, &first);
+        if (fresh < 0) {
+            st = cl_error_set(err, CL_ENOMEM, in->path, cl_csv_line(rd), "out of memory");
+            goto done;
+        }
+        if (fresh == 0) {
+            st = cl_error_set(err, CL_EFORMAT, in->path, cl_csv_line(rd),
+                              "duplicate record id '%s' (first on line %u)",
+                              rec.value[CL_FIELD_RECORD_ID], r->line[first]);
+            goto done;
+        }
+        if (r->n == cap || cap == 0) {
+            cap = cap ? cap * 2 : 4096;
+            if (grow_columns(r, cap) != 0) {
+                st = cl_error_set(err, CL_ENOMEM, in->path, cl_csv_line(rd), "out of memory");
+                goto done;
+            }
+        }
+        if (add_record(r, source, &rec, cl_csv_line(rd)) != CL_OK) {
+            st = cl_error_set(err, CL_ENOMEM, in->path, cl_csv_line(rd), "out of memory");
+            goto done;
+        }
+        if (progress && ++count % 1000000 == 0)
+            progress(in->path, count);
+    }
+    if (st == CL_END)
+        st = CL_OK;
+done:
+    cl_free(key);
+    cl_cleaner_free(c);
+    cl_csv_close(rd);
+    cl_schema_free(schema);
+    return st;
+}
+
+
+cl_status cl_records_load(cl_records **out, const cl_records_input *inputs, int ninputs,
+                          void (*progress)(const char *, long), cl_error *err)
+{
+    *out = NULL;
+    struct records_private *p = cl_calloc(1, sizeof *p);
+    cl_records *r = p ? &p->pub : NULL;
+    cl_status st = CL_OK;
+    if (r == NULL || (r->strings = strtab_new()) == NULL || (p->ids = cl_strmap_new()) == NULL ||
+        (r->source_names = cl_calloc((size_t)ninputs, sizeof *r->source_names)) == NULL) {
+        st = cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+        goto fail;
+    }
+    if (ninputs < 1 || ninputs > 1000) {
+        st = cl_error_set(err, CL_EINVAL, NULL, 0, "give between 1 and 1000 input files");
+        goto fail;
+    }
+    for (int s = 0; s < ninputs; s++) {
+        for (int k = 0; k < s; k++)
+            if (strcmp(inputs[k].source, inputs[s].source) == 0) {
+                st = cl_error_set(err, CL_EINVAL, inputs[s].path, 0,
+                                  "source name '%s' is given twice; name inputs NAME=PATH",
+                                  inputs[s].source);
+                goto fail;
+            }
+        if ((r->source_names[s] = cl_strndup(inputs[s].source, strlen(inputs[s].source))) == NULL) {
+            st = cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+            goto fail;
+        }
+        r->nsources = s + 1;
+        size_t before = r->n;
+        if ((st = load_one(r, &inputs[s], (uint16_t)s, p->ids, progress, err)) != CL_OK)
+            goto fail;
+        if (r->n == before) {
+            st = cl_error_set(err, CL_EFORMAT, inputs[s].path, 0, "file has a header but no records");
+            goto fail;
+        }
+    }
+    if (count_frequencies(r) != CL_OK) {
+        st = cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+        goto fail;
+    }
+    *out = r;
+    return CL_OK;
+fail:
+    cl_records_free(r);
+    return st;
+}
+
+long cl_records_find(const cl_records *r, const char *source, const char *record_id)
+{
+    const struct records_private *p = (const struct records_private *)r;
+    char key[1024];
+    int n = snprintf(key, sizeof key, "%s\x1f%s", source, record_id);
+    if (n < 0 || (size_t)n >= sizeof key)
+        return -1;
+    int64_t idx;
+    return cl_strmap_get(p->ids, key, (size_t)n, &idx) ? (long)idx : -1;
+}
