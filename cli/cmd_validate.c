@@ -204,8 +204,6 @@ static int validate_stdin(validate_job *job)
             break;
         if (c == '\n' || c == EOF) {
             if (overflow) {
-                if (held_cr && c == EOF)
-                    echo_byte('\r');
                 fputs("\tinvalid\ttoo_long\n", stdout);
                 job->invalid++;
             } else {

@@ -14,12 +14,14 @@
 extern const cli_command cmd_clean;
 extern const cli_command cmd_validate;
 extern const cli_command cmd_synth;
+extern const cli_command cmd_evaluate;
 
 /* Order here is the order of `childlink help`. */
 static const cli_command *const commands[] = {
     &cmd_validate,
     &cmd_clean,
     &cmd_synth,
+    &cmd_evaluate,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

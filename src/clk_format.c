@@ -503,11 +503,11 @@ cl_status clk_regex_compile(clk_feature *f, const char *pattern, cl_error *err)
  * order of preference; each alternative is a sequence of "lo hi" byte
  * ranges, two characters per position. */
 static const char *const alt_d[] = {"3301", "1209", "0019", "19", "  19", NULL};
-static const char *const alt_m[] = {"1012", "0019", "19", NULL};
+static const char *const alt_m[] = {"1102", "0019", "19", NULL};
 static const char *const alt_y[] = {"0909", NULL};
 static const char *const alt_Y[] = {"09090909", NULL};
 static const char *const alt_H[] = {"2203", "0109", "09", NULL};
-static const char *const alt_I[] = {"1012", "0019", "19", NULL};
+static const char *const alt_I[] = {"1102", "0019", "19", NULL};
 static const char *const alt_M[] = {"0509", "09", NULL};
 static const char *const alt_S[] = {"6601", "0509", "09", NULL};
 static const char *const alt_j[] = {"336606", "330509", "120909", "001909", "000019",

@@ -14,6 +14,7 @@
  * that clkhash would reject, or that childlink cannot hash identically, is
  * refused with a message naming the feature and key.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,14 @@ static cl_status fail(loader *ld, const char *fmt, const char *a, const char *b)
     char msg[600];
     snprintf(msg, sizeof msg, fmt, a ? a : "", b ? b : "");
     return cl_error_set(ld->err, CL_EFORMAT, ld->origin, 0, "clkhash schema: %s", msg);
+}
+
+/* Name the schema file in an error set by a helper that does not know it. */
+static cl_status with_origin(loader *ld, cl_status st)
+{
+    if (st != CL_OK && st != CL_ENOMEM && ld->err)
+        snprintf(ld->err->file, sizeof ld->err->file, "%s", ld->origin ? ld->origin : "");
+    return st;
 }
 
 static char *dup_string(const char *s, size_t len)
@@ -191,13 +200,8 @@ static cl_status parse_format(loader *ld, clk_feature *f, json_t *fmt, const cha
                         "utf-32", f->identifier, enc);
         if ((st = get_string(ld, fmt, "pattern", where, 0, &pattern)) != CL_OK)
             return st;
-        if (pattern != NULL)
-            /* clkhash ignores case and lengths when a pattern is given. */
-            return clk_regex_compile(f, pattern, ld->err) == CL_OK
-                       ? CL_OK
-                       : (ld->err ? (snprintf(ld->err->file, sizeof ld->err->file, "%s",
-                                              ld->origin ? ld->origin : ""), ld->err->code)
-                                  : CL_EFORMAT);
+        if (pattern != NULL)   /* clkhash then ignores case and lengths */
+            return with_origin(ld, clk_regex_compile(f, pattern, ld->err));
         if ((st = get_string(ld, fmt, "case", where, 0, &text_case)) != CL_OK)
             return st;
         if (text_case == NULL || strcmp(text_case, "mixed") == 0)
@@ -232,10 +236,7 @@ static cl_status parse_format(loader *ld, clk_feature *f, json_t *fmt, const cha
         f->format = CLK_FMT_DATE;
         if ((st = get_string(ld, fmt, "format", where, 1, &dfmt)) != CL_OK)
             return st;
-        st = clk_date_compile(f, dfmt, ld->err);
-        if (st != CL_OK && ld->err)
-            snprintf(ld->err->file, sizeof ld->err->file, "%s", ld->origin ? ld->origin : "");
-        return st;
+        return with_origin(ld, clk_date_compile(f, dfmt, ld->err));
     }
     if (strcmp(type, "enum") == 0) {
         json_t *values = json_object_get(fmt, "values");
@@ -287,7 +288,7 @@ static cl_status parse_comparison(loader *ld, clk_feature *f, json_t *hashing, i
         return fail(ld, "feature '%s': 'hashing.comparison' must be an object%s", f->identifier,
                     NULL);
     char cwhere[300];
-    snprintf(cwhere, sizeof cwhere, "%s.comparison", where);
+    snprintf(cwhere, sizeof cwhere, "%.280s.comparison", where);
     if ((st = get_string(ld, cmp, "type", cwhere, 1, &type)) != CL_OK)
         return st;
     if (strcmp(type, "ngram") == 0) {

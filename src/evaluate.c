@@ -322,15 +322,12 @@ static uint32_t record_find(cl_eval *ev, const char *source, size_t slen, const 
 }
 
 /* Intern `s` in `map`, whose values are dense indices 0..*count-1. */
-static int intern(cl_strmap *map, const char *s, size_t len, size_t *count, uint32_t *out,
-                  int *fresh)
+static int intern(cl_strmap *map, const char *s, size_t len, size_t *count, uint32_t *out)
 {
     int64_t existing;
     int r = cl_strmap_put(map, s, len, (int64_t)*count, &existing);
     if (r < 0)
         return -1;
-    if (fresh)
-        *fresh = r;
     *out = r ? (uint32_t)(*count)++ : (uint32_t)existing;
     return 0;
 }
@@ -352,6 +349,39 @@ static const char *first_seen(long line, char *buf, size_t cap)
     else
         buf[0] = '\0';
     return buf;
+}
+
+/* The index of a --by value, added if new.  The limit is checked before the
+ * value enters the map, so a refused value leaves no trace. */
+static cl_status group_intern(const cl_eval *ev, group_col *g, const char *v, size_t vlen,
+                              uint32_t *out, const char *file, long line, cl_error *err)
+{
+    int64_t id;
+    if (cl_strmap_get(g->values, v, vlen, &id)) {
+        *out = (uint32_t)id;
+        return CL_OK;
+    }
+    if (g->nvalues >= ev->max_group_values)
+        return cl_error_set(err, CL_ELIMIT, file, line,
+                            "column '%s' has more than %zu distinct values; --by is for "
+                            "categories such as ethnic group or deprivation decile",
+                            g->name, ev->max_group_values);
+    if (g->nvalues == g->values_cap) {
+        size_t cap = g->values_cap ? g->values_cap * 2 : 16;
+        char **t = cl_realloc(g->value_text, cap * sizeof *t);
+        if (t == NULL)
+            return oom(err, file, line);
+        g->value_text = t;
+        g->values_cap = cap;
+    }
+    char *copy = cl_strndup(v, vlen);
+    if (copy == NULL || cl_strmap_put(g->values, v, vlen, (int64_t)g->nvalues, NULL) < 0) {
+        cl_free(copy);
+        return oom(err, file, line);
+    }
+    g->value_text[g->nvalues] = copy;
+    *out = (uint32_t)g->nvalues++;
+    return CL_OK;
 }
 
 static cl_status add_truth_at(cl_eval *ev, const char *source, size_t slen,
@@ -378,35 +408,12 @@ static cl_status add_truth_at(cl_eval *ev, const char *source, size_t slen,
                             first_seen(ev->truth_line[r], where, sizeof where));
     }
     uint32_t groups[CL_EVAL_MAX_BY];
-    for (size_t b = 0; b < ev->n_by; b++) {
-        group_col *g = &ev->by[b];
-        const char *v = group_values[b];
-        size_t vlen = group_lens[b];
-        int fresh;
-        if (intern(g->values, v, vlen, &g->nvalues, &groups[b], &fresh) != 0)
-            return oom(err, file, line);
-        if (!fresh)
-            continue;
-        if (g->nvalues > ev->max_group_values)
-            return cl_error_set(err, CL_ELIMIT, file, line,
-                                "column '%s' has more than %zu distinct values; --by is for "
-                                "categories such as ethnic group or deprivation decile",
-                                g->name, ev->max_group_values);
-        if (g->nvalues > g->values_cap) {
-            size_t cap = g->values_cap ? g->values_cap * 2 : 16;
-            char **t = cl_realloc(g->value_text, cap * sizeof *t);
-            if (t == NULL)
-                return oom(err, file, line);
-            g->value_text = t;
-            g->values_cap = cap;
-        }
-        if ((g->value_text[groups[b]] = cl_strndup(v, vlen)) == NULL) {
-            g->nvalues--;   /* keep value_text[0..nvalues) valid for cl_eval_free */
-            return oom(err, file, line);
-        }
-    }
+    for (size_t b = 0; b < ev->n_by; b++)
+        if ((st = group_intern(ev, &ev->by[b], group_values[b], group_lens[b], &groups[b], file,
+                               line, err)) != CL_OK)
+            return st;
     uint32_t person;
-    if (intern(ev->persons, person_id, plen, &ev->npersons, &person, NULL) != 0)
+    if (intern(ev->persons, person_id, plen, &ev->npersons, &person) != 0)
         return oom(err, file, line);
     ev->person_of[r] = person;
     ev->truth_line[r] = line;
@@ -438,7 +445,7 @@ static cl_status add_link_at(cl_eval *ev, const char *source, size_t slen, const
                             first_seen(ev->linkmap_line[r], where, sizeof where));
     }
     uint32_t cluster;
-    if (intern(ev->clusters, child_id, clen, &ev->nclusters, &cluster, NULL) != 0)
+    if (intern(ev->clusters, child_id, clen, &ev->nclusters, &cluster) != 0)
         return oom(err, file, line);
     ev->cluster_of[r] = cluster;
     ev->linkmap_line[r] = line;
@@ -588,7 +595,31 @@ static int probmap_resize(probmap *m, size_t cap)
     return 0;
 }
 
-static int probmap_add(probmap *m, uint64_t key, uint64_t true_n, uint64_t false_n);
+/* The slot holding stored key `stored` (key + 1), or the empty slot where it
+ * would go. */
+static size_t probmap_slot(const probmap *m, uint64_t stored)
+{
+    size_t j = mix64(stored) & (m->cap - 1);
+    while (m->keys[j] != 0 && m->keys[j] != stored)
+        j = (j + 1) & (m->cap - 1);
+    return j;
+}
+
+static int probmap_add(probmap *m, uint64_t key, uint64_t true_n, uint64_t false_n)
+{
+    if ((m->count + 1) * 2 > m->cap && probmap_resize(m, m->cap ? m->cap * 2 : 256) != 0)
+        return -1;
+    size_t j = probmap_slot(m, key + 1);
+    if (m->keys[j] == 0) {
+        m->keys[j] = key + 1;
+        m->true_count[j] = 0;
+        m->false_count[j] = 0;
+        m->count++;
+    }
+    m->true_count[j] += true_n;
+    m->false_count[j] += false_n;
+    return 0;
+}
 
 /* Too many distinct probabilities: merge them into 1e-6 bins (at most
  * 1,000,001 of them, so this happens once). */
@@ -615,36 +646,12 @@ static int probmap_rebin(probmap *m)
     return 0;
 }
 
-static int probmap_add(probmap *m, uint64_t key, uint64_t true_n, uint64_t false_n)
-{
-    if ((m->count + 1) * 2 > m->cap && probmap_resize(m, m->cap ? m->cap * 2 : 256) != 0)
-        return -1;
-    uint64_t stored = key + 1;
-    size_t j = mix64(stored) & (m->cap - 1);
-    while (m->keys[j] != 0 && m->keys[j] != stored)
-        j = (j + 1) & (m->cap - 1);
-    if (m->keys[j] == 0) {
-        m->keys[j] = stored;
-        m->true_count[j] = 0;
-        m->false_count[j] = 0;
-        m->count++;
-    }
-    m->true_count[j] += true_n;
-    m->false_count[j] += false_n;
-    return 0;
-}
-
+/* Count one judged pair of probability p. */
 static int probmap_count(probmap *m, double p, int is_true)
 {
-    if (!m->binned && m->count >= m->limit) {
-        /* Rebin only when p would be a new key. */
-        uint64_t stored = prob_key(m, p) + 1;
-        size_t j = mix64(stored) & (m->cap - 1);
-        while (m->keys[j] != 0 && m->keys[j] != stored)
-            j = (j + 1) & (m->cap - 1);
-        if (m->keys[j] == 0 && probmap_rebin(m) != 0)
-            return -1;
-    }
+    if (!m->binned && m->count >= m->limit && m->keys[probmap_slot(m, prob_key(m, p) + 1)] == 0 &&
+        probmap_rebin(m) != 0)
+        return -1;
     return probmap_add(m, prob_key(m, p), is_true != 0, is_true == 0);
 }
 
@@ -1263,9 +1270,12 @@ cl_status cl_eval_compute(cl_eval *ev, cl_error *err)
     s->truth_only_records = s->truth_records - evaluated;
     if (evaluated == 0)
         return cl_error_set(err, CL_EFORMAT, NULL, 0,
-                            "no record is in both the link map (%llu records) and the truth "
-                            "(%llu records): do their source and record_id columns agree?",
+                            "no record is in both the link map (%s: %llu records) and the "
+                            "truth (%s: %llu records): do their source and record_id columns "
+                            "agree?",
+                            ev->linkmap_path ? ev->linkmap_path : "added",
                             (unsigned long long)s->linkmap_records,
+                            ev->truth_path ? ev->truth_path : "added",
                             (unsigned long long)s->truth_records);
     ev->phase = PHASE_FAILED;   /* until every step below has succeeded */
 
@@ -1387,7 +1397,8 @@ void cl_eval_gap_sentence(const cl_eval *ev, size_t b, cl_eval_measure measure, 
                  gap.eligible_groups == 1 ? "" : "s",
                  (unsigned long long)ev->min_group_true_pairs, measure_name(measure));
     else
-        snprintf(buf, cap, "%s gap by %s: %.2f percentage points (%s %.4f, %s %.4f)",
+        snprintf(buf, cap,
+                 "%s gap by %s: %.2f percentage points (best %s: %.4f, worst %s: %.4f)",
                  measure_name(measure), ev->by[b].name, gap.gap_points, shown(gap.best_group),
                  gap.best, shown(gap.worst_group), gap.worst);
 }
@@ -1535,12 +1546,12 @@ cl_status cl_eval_write_report(const cl_eval *ev, FILE *out, cl_error *err)
         return st;
     const cl_eval_summary *s = &ev->summary;
     fprintf(out, "Linkage evaluation\n");
-    fprintf(out, "  %-12s %s: %llu records\n", "link map", ev->linkmap_path ? ev->linkmap_path : "-",
-            (unsigned long long)s->linkmap_records);
+    fprintf(out, "  %-12s %s: %llu records\n", "link map",
+            ev->linkmap_path ? ev->linkmap_path : "-", (unsigned long long)s->linkmap_records);
     fprintf(out, "  %-12s %s: %llu records\n", "truth", ev->truth_path ? ev->truth_path : "-",
             (unsigned long long)s->truth_records);
-    fprintf(out, "  %-12s %llu records in both; %llu only in the link map; %llu only in the "
-                 "truth (only records in both are counted)\n",
+    fprintf(out, "  %-12s %llu records in both (counted); %llu only in the link map, %llu only "
+                 "in the truth (not counted)\n",
             "evaluated", (unsigned long long)s->evaluated_records,
             (unsigned long long)s->linkmap_only_records,
             (unsigned long long)s->truth_only_records);
@@ -1619,15 +1630,17 @@ typedef struct jb {
     int ok;
 } jb;
 
+/* jansson's *_set_new and *_append_new take the value even when they fail
+ * (or when obj is NULL), so nothing leaks on the way out. */
 static void jset(jb *j, json_t *obj, const char *key, json_t *value)
 {
-    if (obj == NULL || value == NULL || json_object_set_new(obj, key, value) != 0)
+    if (json_object_set_new(obj, key, value) != 0)
         j->ok = 0;
 }
 
 static void jappend(jb *j, json_t *arr, json_t *value)
 {
-    if (arr == NULL || value == NULL || json_array_append_new(arr, value) != 0)
+    if (json_array_append_new(arr, value) != 0)
         j->ok = 0;
 }
 
@@ -1635,9 +1648,9 @@ static json_t *jcount(uint64_t v) { return json_integer((json_int_t)v); }
 static json_t *jnumber(double v) { return isnan(v) ? json_null() : json_real(v); }
 static json_t *jtext(const char *s) { return s ? json_string(s) : json_null(); }
 
-static json_t *json_measures(jb *j, const cl_eval_measures *m)
+/* Add the measures to `o` (after whatever identifies them); returns `o`. */
+static json_t *json_measures(jb *j, json_t *o, const cl_eval_measures *m)
 {
-    json_t *o = json_object();
     jset(j, o, "true_pairs", jcount(m->true_pairs));
     jset(j, o, "found_pairs", jcount(m->found_pairs));
     jset(j, o, "predicted_pairs", jcount(m->predicted_pairs));
@@ -1685,7 +1698,7 @@ static json_t *json_report(const cl_eval *ev, jb *j)
     jset(j, records, "truth_only", jcount(s->truth_only_records));
     jset(j, root, "records", records);
 
-    jset(j, root, "pairwise", json_measures(j, &s->pairwise));
+    jset(j, root, "pairwise", json_measures(j, json_object(), &s->pairwise));
 
     json_t *clusters = json_object();
     jset(j, clusters, "clusters", jcount(s->clusters));
@@ -1712,10 +1725,10 @@ static json_t *json_report(const cl_eval *ev, jb *j)
         json_t *sweep = json_array();
         for (size_t i = 0; i < ev->nsweep; i++) {
             const cl_eval_sweep_row *row = &ev->sweep[i];
-            json_t *o = json_measures(j, &row->measures);
+            json_t *o = json_object();
             jset(j, o, "threshold", json_real(row->threshold));
             jset(j, o, "kind", json_string(row->kind));
-            jappend(j, sweep, o);
+            jappend(j, sweep, json_measures(j, o, &row->measures));
         }
         jset(j, pairs, "sweep", sweep);
         jset(j, root, "pairs", pairs);
@@ -1731,11 +1744,11 @@ static json_t *json_report(const cl_eval *ev, jb *j)
         json_t *groups = json_array();
         for (size_t i = 0; i < ev->by[b].nvalues; i++) {
             const cl_eval_group *g = &ev->by[b].groups[i];
-            json_t *o = json_measures(j, &g->measures);
+            json_t *o = json_object();
             jset(j, o, "value", json_string(g->value));
             jset(j, o, "records", jcount(g->records));
             jset(j, o, "in_gap", json_boolean(g->in_gap));
-            jappend(j, groups, o);
+            jappend(j, groups, json_measures(j, o, &g->measures));
         }
         jset(j, col, "groups", groups);
         jset(j, col, "recall_gap", json_gap(j, ev, b, CL_EVAL_RECALL));

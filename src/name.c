@@ -414,34 +414,55 @@ static void em_sep(emitter *e, bool content)
         e->pending_space = true;
 }
 
-static bool token_is(const char *t, size_t n, const char *word)
-{
-    return strlen(word) == n && memcmp(t, word, n) == 0;
-}
+/* Words that start a forenames value without being a name.  A title is
+ * removed; so is a placeholder word, or a placeholder pair (the word in
+ * the first column followed by the one in the second).  Hospitals register
+ * newborns as "BABY", "TWIN 1", "BABY OF <mother>". */
+enum word_kind { W_TITLE = 1, W_PLACEHOLDER = 2, W_PAIR = 4 };
 
-static bool token_in(const char *t, size_t n, const char *const *list, size_t count)
-{
-    for (size_t i = 0; i < count; i++)
-        if (token_is(t, n, list[i]))
-            return true;
-    return false;
-}
+typedef struct word {
+    const char *text;
+    unsigned char len;
+    unsigned char kind;
+} word;
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const char *const TITLES[] = {
-    "mr", "mrs", "miss", "ms", "mx", "dr", "master", "prof", "rev", "sir", "dame", "lady", "lord",
-};
-
-/* What hospitals and registers write where a forename is not (yet) known. */
-static const char *const PLACEHOLDER_WORDS[] = {
-    "baby", "infant", "unknown", "nk", "unk", "xx", "male", "female", "unnamed",
+#define WORD(s, k) {s, sizeof(s) - 1, k}
+static const word LEADING_WORDS[] = {
+    WORD("mr", W_TITLE),       WORD("mrs", W_TITLE),      WORD("miss", W_TITLE),
+    WORD("ms", W_TITLE),       WORD("mx", W_TITLE),       WORD("dr", W_TITLE),
+    WORD("master", W_TITLE),   WORD("prof", W_TITLE),     WORD("rev", W_TITLE),
+    WORD("sir", W_TITLE),      WORD("dame", W_TITLE),     WORD("lady", W_TITLE),
+    WORD("lord", W_TITLE),
+    WORD("baby", W_PLACEHOLDER | W_PAIR), WORD("infant", W_PLACEHOLDER),
+    WORD("unknown", W_PLACEHOLDER),       WORD("unnamed", W_PLACEHOLDER),
+    WORD("nk", W_PLACEHOLDER),  WORD("unk", W_PLACEHOLDER), WORD("xx", W_PLACEHOLDER),
+    WORD("male", W_PLACEHOLDER), WORD("female", W_PLACEHOLDER),
+    WORD("not", W_PAIR),        WORD("n", W_PAIR),          WORD("twin", W_PAIR),
 };
 
 static const char *const PLACEHOLDER_PAIRS[][2] = {
-    {"not", "known"}, {"n", "k"},     {"twin", "1"},    {"twin", "2"},
-    {"twin", "a"},    {"twin", "b"},  {"baby", "boy"},  {"baby", "girl"},
+    {"not", "known"}, {"n", "k"},  {"twin", "1"},   {"twin", "2"},
+    {"twin", "a"},    {"twin", "b"}, {"baby", "boy"}, {"baby", "girl"},
 };
+#undef WORD
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define LONGEST_LEADING_WORD 7
+
+static bool token_is(const char *t, size_t n, const char *text)
+{
+    return strlen(text) == n && memcmp(t, text, n) == 0;
+}
+
+static unsigned leading_kind(const char *t, size_t n)
+{
+    if (n > LONGEST_LEADING_WORD)
+        return 0;
+    for (size_t i = 0; i < COUNT(LEADING_WORDS); i++)
+        if (LEADING_WORDS[i].len == n && memcmp(LEADING_WORDS[i].text, t, n) == 0)
+            return LEADING_WORDS[i].kind;
+    return 0;
+}
 
 /* Length of the leading titles and placeholders of forenames `a` (n bytes,
  * tokens separated by single spaces), removed repeatedly so that the result
@@ -460,32 +481,31 @@ static size_t forename_prefix(const char *a, size_t n, bool *none_left)
         const char *sp = memchr(t1, ' ', n - p);
         size_t l1 = sp ? (size_t)(sp - t1) : n - p;
         size_t next = sp ? p + l1 + 1 : n;
-        const char *t2 = a + next;
-        size_t l2 = 0;
-        size_t after2 = n;
-        if (next < n) {
-            const char *sp2 = memchr(t2, ' ', n - next);
-            l2 = sp2 ? (size_t)(sp2 - t2) : n - next;
-            after2 = sp2 ? next + l2 + 1 : n;
-        }
-        if (token_in(t1, l1, TITLES, COUNT(TITLES))) {
+        unsigned kind = leading_kind(t1, l1);
+        if (kind == 0)
+            return p;
+        if (kind & W_TITLE) {
             p = next;
             continue;
         }
-        if (l2 > 0 && token_is(t1, l1, "baby") && token_is(t2, l2, "of")) {
-            *none_left = true;
-            return n;
+        if ((kind & W_PAIR) && next < n) {
+            const char *t2 = a + next;
+            const char *sp2 = memchr(t2, ' ', n - next);
+            size_t l2 = sp2 ? (size_t)(sp2 - t2) : n - next;
+            if (token_is(t1, l1, "baby") && token_is(t2, l2, "of")) {
+                *none_left = true;
+                return n;
+            }
+            bool pair = false;
+            for (size_t i = 0; i < COUNT(PLACEHOLDER_PAIRS) && !pair; i++)
+                pair = token_is(t1, l1, PLACEHOLDER_PAIRS[i][0]) &&
+                       token_is(t2, l2, PLACEHOLDER_PAIRS[i][1]);
+            if (pair) {
+                p = sp2 ? next + l2 + 1 : n;
+                continue;
+            }
         }
-        bool pair = false;
-        for (size_t i = 0; l2 > 0 && i < COUNT(PLACEHOLDER_PAIRS); i++)
-            if (token_is(t1, l1, PLACEHOLDER_PAIRS[i][0]) &&
-                token_is(t2, l2, PLACEHOLDER_PAIRS[i][1]))
-                pair = true;
-        if (pair) {
-            p = after2;
-            continue;
-        }
-        if (token_in(t1, l1, PLACEHOLDER_WORDS, COUNT(PLACEHOLDER_WORDS))) {
+        if (kind & W_PLACEHOLDER) {
             p = next;
             continue;
         }

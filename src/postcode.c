@@ -9,8 +9,9 @@
  *
  *   A9  A99  AA9  AA99  A9A  AA9A      (A a letter, 9 a digit)
  *
- * with the letters each position allows (Royal Mail Programmers' Guide and
- * the ONS Postcode Directory user guide):
+ * with the letters each position allows (Royal Mail's postcode format notes,
+ * as restated in the Government Data Standards Catalogue; older copies omit
+ * P from the A9A list, but N1P and W1P are in use):
  *
  *   first letter                 any but Q V X
  *   second letter                any but I J Z

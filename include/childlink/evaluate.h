@@ -21,7 +21,8 @@
  * Use: cl_eval_new; add the truth and the link map (from files or record by
  * record, in either order); optionally add the pairs; cl_eval_compute; read
  * the figures or write them (text report, JSON, sweep CSV); cl_eval_free.
- * Memory is a few dozen bytes per record; keys are interned in arenas.
+ * Keys are interned in arenas, with no allocation per row: about 150 bytes
+ * per record in all, and the pairs file is streamed, not kept.
  */
 #ifndef CHILDLINK_EVALUATE_H
 #define CHILDLINK_EVALUATE_H
@@ -137,9 +138,9 @@ CL_API cl_status cl_eval_new(cl_eval **out, const cl_eval_options *opts,
 CL_API void cl_eval_free(cl_eval *ev);
 
 /* Read a truth CSV: a header with at least source, record_id, person_id and
- * each --by column, in any order, other columns ignored.  May be called more
- * than once (several files), before or after the link map, never after
- * pairs or cl_eval_compute.  Fails with CL_EIO (cannot open), CL_EFORMAT
+ * each --by column, in any order, other columns ignored.  Once per
+ * evaluation, before or after the link map, never after pairs or
+ * cl_eval_compute.  Fails with CL_EIO (cannot open), CL_EFORMAT
  * naming file and line (empty file, no records, missing or repeated column,
  * wrong number of fields, empty source/record_id/person_id, a duplicate
  * record), CL_ELIMIT (a --by column with too many values, a field over the
@@ -162,9 +163,11 @@ CL_API cl_status cl_eval_read_linkmap(cl_eval *ev, const char *path,
  * record paired with itself or a true pair listed twice. */
 CL_API cl_status cl_eval_read_pairs(cl_eval *ev, const char *path, cl_error *err) CL_MUST_CHECK;
 
-/* Record-by-record versions of the readers (errors carry no file or line).
+/* Record-by-record versions of the readers (errors carry no file or line),
+ * with the same rules and phases; they may be mixed with the readers.
  * `group_values` holds one value per --by column (may be NULL when there are
- * none); strings are copied. */
+ * none); strings are copied.  cl_eval_add_pair refuses a probability outside
+ * [0,1] or NaN with CL_EFORMAT. */
 CL_API cl_status cl_eval_add_truth(cl_eval *ev, const char *source, const char *record_id,
                                    const char *person_id, const char *const *group_values,
                                    cl_error *err) CL_MUST_CHECK;
@@ -192,8 +195,8 @@ CL_API const cl_eval_group *cl_eval_group_get(const cl_eval *ev, size_t b, size_
 /* The gap in `measure` across the groups of column `b` that are in_gap. */
 CL_API cl_eval_gap cl_eval_gap_get(const cl_eval *ev, size_t b, cl_eval_measure measure);
 /* A plain sentence stating that gap, e.g. "recall gap by ethnic_group: 1.80
- * percentage points (White 0.9910, Asian 0.9730)", into buf (always
- * NUL-terminated when cap > 0). */
+ * percentage points (best White: 0.9910, worst Asian: 0.9730)", into buf
+ * (always NUL-terminated when cap > 0). */
 CL_API void cl_eval_gap_sentence(const cl_eval *ev, size_t b, cl_eval_measure measure,
                                  char *buf, size_t cap);
 

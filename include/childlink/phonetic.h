@@ -1,8 +1,10 @@
 /*
  * phonetic.h - phonetic codes of names, for blocking and comparison levels.
  *
- * Codes are computed from a comparison key (name.h) and use only its ASCII
- * letters; a key with none gives an empty code.  Soundex is the American
+ * Codes are computed from a comparison key (name.h) and use only the ASCII
+ * letters of its first token (up to the first space or '|'); a key with
+ * none gives an empty code.  `key` is NUL-terminated and may be NULL (an
+ * empty code).  Neither function allocates.  Soundex is the American
  * Soundex used by NHS England's stepwise NPD linkage; NYSIIS keeps more of a
  * name and splits fewer true matches apart on transliterated names.
  */

@@ -23,9 +23,11 @@
  * whatever their length.
  *
  * Bloom-filter encodings are arrays of uint64_t words.  Their Dice similarity
- * uses the hardware population count: the best implementation the CPU offers
- * (AVX-512 VPOPCNTDQ, AVX2, POPCNT, or portable C) is chosen once, on first
- * use, and may be overridden for tests and benchmarks.
+ * uses the hardware population count.  The library is built for the
+ * baseline CPU, so the kernels that gain from newer instructions (popcount,
+ * Jaro on ASCII) exist in variants; the best one the CPU runs is chosen
+ * once, on first use, and may be overridden for tests and benchmarks
+ * (cl_sim_use).
  *
  * All functions are thread-safe and re-entrant.
  */
@@ -171,14 +173,21 @@ CL_API size_t cl_sim_dice_search(const uint64_t *query, uint32_t query_pop,
                                  size_t words, double threshold, uint32_t *indices,
                                  double *scores);
 
-/* Name of the population-count implementation in use: "avx512", "avx2",
- * "popcnt" or "portable". */
-CL_API const char *cl_sim_popcount_impl(void);
+/* ---- Instruction-set variants ------------------------------------------- */
 
-/* Use the implementation called `name` (one of the above) from now on, in
- * every thread; NULL chooses the best one again.  For tests and benchmarks.
+/* Name of the kernel variant in use, the best this CPU runs unless
+ * cl_sim_use chose another:
+ *   "avx512"   AVX-512 F/BW/VBMI2/VPOPCNTDQ with BMI2 (Ice Lake, Zen 4 and later)
+ *   "avx2"     AVX2 nibble-table popcount; SSE2 Jaro
+ *   "popcnt"   scalar POPCNT; SSE2 Jaro
+ *   "portable" plain C throughout (the only variant off x86-64)
+ * Every variant gives identical results. */
+CL_API const char *cl_sim_impl(void);
+
+/* Use the variant called `name` (one of the above) from now on, in every
+ * thread; NULL chooses the best one again.  For tests and benchmarks.
  * Returns CL_OK, or CL_EINVAL when the name is unknown or this CPU (or this
  * build) cannot run it, leaving the choice unchanged. */
-CL_API cl_status cl_sim_popcount_use(const char *name);
+CL_API cl_status cl_sim_use(const char *name);
 
 #endif

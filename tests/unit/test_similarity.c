@@ -6,7 +6,8 @@
  * bounded result must equal the reference whenever the reference is within
  * the bound, and be bound + 1 otherwise.  Bloom-filter Dice is checked on
  * known bit patterns and against a naive bit count, under every popcount
- * implementation this CPU can run.
+ * implementation this CPU can run; the string tests, too, run under every
+ * kernel variant (the ASCII Jaro fast paths differ between them).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -51,7 +52,23 @@ static cl_sim_near near(const char *a, const char *b)
 static void assert_close(double got, double want, double tolerance)
 {
     if (fabs(got - want) > tolerance)
-        fail_msg("got %.15f, wanted %.15f (+/- %g)", got, want, tolerance);
+        fail_msg("got %.15f, wanted %.15f (+/- %g) [%s]", got, want, tolerance, cl_sim_impl());
+}
+
+static const char *const impl_names[] = {"avx512", "avx2", "popcnt", "portable"};
+
+/* Run `body` once under each kernel variant this CPU can run. */
+static void each_variant(void (*body)(void))
+{
+    int ran = 0;
+    for (size_t k = 0; k < sizeof impl_names / sizeof impl_names[0]; k++) {
+        if (cl_sim_use(impl_names[k]) != CL_OK)
+            continue;
+        ran++;
+        body();
+    }
+    assert_int_equal(cl_sim_use(NULL), CL_OK);
+    assert_true(ran >= 1);
 }
 
 /* xorshift64*: reproducible randomness without libc's rand(). */
@@ -111,12 +128,18 @@ static unsigned ref_osa(const uint32_t *a, int la, const uint32_t *b, int lb)
     return d[la][lb];
 }
 
-static double ref_jaro(const uint32_t *a, int la, const uint32_t *b, int lb)
+/* Textbook Jaro; *boost says whether Jaro > 0.7, decided in exact
+ * rational arithmetic (as the library does) so that pairs whose Jaro is
+ * exactly 0.7 are not boosted. */
+static double ref_jaro_exact(const uint32_t *a, int la, const uint32_t *b, int lb, int *boost)
 {
+    *boost = 1;
     if (la == lb && (la == 0 || memcmp(a, b, (size_t)la * sizeof *a) == 0))
         return 1.0;
-    if (la == 0 || lb == 0)
+    if (la == 0 || lb == 0) {
+        *boost = 0;
         return 0.0;
+    }
     int window = (la > lb ? la : lb) / 2 - 1;
     if (window < 0)
         window = 0;
@@ -129,8 +152,10 @@ static double ref_jaro(const uint32_t *a, int la, const uint32_t *b, int lb)
                 m++;
                 break;
             }
-    if (m == 0)
+    if (m == 0) {
+        *boost = 0;
         return 0.0;
+    }
     uint32_t sa[CL_SIM_MAX_CHARS], sb[CL_SIM_MAX_CHARS];
     int na = 0, nb = 0, t = 0;
     for (int i = 0; i < la; i++)
@@ -141,16 +166,25 @@ static double ref_jaro(const uint32_t *a, int la, const uint32_t *b, int lb)
             sb[nb++] = b[j];
     for (int k = 0; k < m; k++)
         t += sa[k] != sb[k];
+    /* (m/la + m/lb + (m - t/2)/m) / 3 > 7/10, times 30 m la lb. */
+    *boost = 10 * (2 * m * m * lb + 2 * m * m * la + (2 * m - t) * la * lb) > 7 * 6 * m * la * lb;
     return ((double)m / la + (double)m / lb + (m - t / 2.0) / m) / 3.0;
+}
+
+static double ref_jaro(const uint32_t *a, int la, const uint32_t *b, int lb)
+{
+    int boost;
+    return ref_jaro_exact(a, la, b, lb, &boost);
 }
 
 static double ref_jaro_winkler(const uint32_t *a, int la, const uint32_t *b, int lb)
 {
-    double j = ref_jaro(a, la, b, lb);
+    int boost;
+    double j = ref_jaro_exact(a, la, b, lb, &boost);
     int l = 0;
     while (l < 4 && l < la && l < lb && a[l] == b[l])
         l++;
-    return j > 0.7 ? j + 0.1 * l * (1.0 - j) : j;
+    return boost ? j + 0.1 * l * (1.0 - j) : j;
 }
 
 /* Encode code points as UTF-8; returns the byte count. */
@@ -240,16 +274,16 @@ static void check_pair(const test_string *a, const test_string *b)
         unsigned want = want_lev <= max ? want_lev : max + 1;
         unsigned got = cl_sim_levenshtein(a->bytes, a->len, b->bytes, b->len, max);
         if (got != want)
-            fail_msg("levenshtein('%.*s', '%.*s', %u) = %u, wanted %u", (int)a->len, a->bytes,
-                     (int)b->len, b->bytes, max, got, want);
+            fail_msg("levenshtein('%.*s', '%.*s', %u) = %u, wanted %u [%s]", (int)a->len,
+                     a->bytes, (int)b->len, b->bytes, max, got, want, cl_sim_impl());
         assert_int_equal(cl_sim_levenshtein(b->bytes, b->len, a->bytes, a->len, max), want);
     }
     for (unsigned max = 0; max <= want_osa + 2; max++) {
         unsigned want = want_osa <= max ? want_osa : max + 1;
         unsigned got = cl_sim_osa(a->bytes, a->len, b->bytes, b->len, max);
         if (got != want)
-            fail_msg("osa('%.*s', '%.*s', %u) = %u, wanted %u", (int)a->len, a->bytes,
-                     (int)b->len, b->bytes, max, got, want);
+            fail_msg("osa('%.*s', '%.*s', %u) = %u, wanted %u [%s]", (int)a->len, a->bytes,
+                     (int)b->len, b->bytes, max, got, want, cl_sim_impl());
         assert_int_equal(cl_sim_osa(b->bytes, b->len, a->bytes, a->len, max), want);
     }
     assert_int_equal(cl_sim_levenshtein(a->bytes, a->len, b->bytes, b->len, UINT_MAX), want_lev);
@@ -259,8 +293,8 @@ static void check_pair(const test_string *a, const test_string *b)
     double want_jaro = ref_jaro(a->cp, a->n, b->cp, b->n);
     double got_jaro = cl_sim_jaro(a->bytes, a->len, b->bytes, b->len);
     if (fabs(got_jaro - want_jaro) > 1e-12)
-        fail_msg("jaro('%.*s', '%.*s') = %.15f, wanted %.15f", (int)a->len, a->bytes,
-                 (int)b->len, b->bytes, got_jaro, want_jaro);
+        fail_msg("jaro('%.*s', '%.*s') = %.15f, wanted %.15f [%s]", (int)a->len, a->bytes,
+                 (int)b->len, b->bytes, got_jaro, want_jaro, cl_sim_impl());
     assert_close(cl_sim_jaro(b->bytes, b->len, a->bytes, a->len), got_jaro, 1e-12);
     double want_jw = ref_jaro_winkler(a->cp, a->n, b->cp, b->n);
     double got_jw = cl_sim_jaro_winkler(a->bytes, a->len, b->bytes, b->len);
@@ -283,9 +317,8 @@ static void check_pair(const test_string *a, const test_string *b)
 
 /* ---- Jaro and Jaro-Winkler ----------------------------------------------------- */
 
-static void test_jaro_winkler_published(void **state)
+static void jaro_winkler_published(void)
 {
-    (void)state;
     assert_close(jaro("MARTHA", "MARHTA"), 17.0 / 18.0, 1e-12);
     assert_close(jw("MARTHA", "MARHTA"), 0.961, 0.0005);
     assert_close(jaro("DWAYNE", "DUANE"), 37.0 / 45.0, 1e-12);
@@ -299,9 +332,8 @@ static void test_jaro_winkler_published(void **state)
     assert_close(jw("DICKSONX", "DIXON"), jw("DIXON", "DICKSONX"), 0);
 }
 
-static void test_jaro_conventions(void **state)
+static void jaro_conventions(void)
 {
-    (void)state;
     /* Identity, empty strings. */
     assert_true(jaro("", "") == 1.0);
     assert_true(jw("", "") == 1.0);
@@ -331,9 +363,8 @@ static void test_jaro_conventions(void **state)
     assert_true(jaro("smith", "SMITH") == 0.0);
 }
 
-static void test_jaro_utf8(void **state)
+static void jaro_utf8(void)
 {
-    (void)state;
     /* "zoë" is three characters, one different from "zoe": the same score
      * as the ASCII pair "zox"/"zoe". */
     assert_close(jaro("zo\xc3\xab", "zoe"), jaro("zox", "zoe"), 1e-15);
@@ -360,9 +391,8 @@ static void test_jaro_utf8(void **state)
     assert_int_equal(lev("\xf0\x9f\x98\x80", "x", 9), 1);
 }
 
-static void test_truncation(void **state)
+static void truncation(void)
 {
-    (void)state;
     char a[80], b[80];
     memset(a, 'A', sizeof a);
     memset(b, 'A', sizeof b);
@@ -389,9 +419,8 @@ static void test_truncation(void **state)
     assert_int_equal(cl_sim_levenshtein(u, sizeof u, "x", 1, 100), 64);
 }
 
-static void test_jaro_winkler_min(void **state)
+static void jaro_winkler_min(void)
 {
-    (void)state;
     double full = jw("MARTHA", "MARHTA");
     assert_true(cl_sim_jaro_winkler_min("MARTHA", 6, "MARHTA", 6, 0.9) == full);
     assert_true(cl_sim_jaro_winkler_min("MARTHA", 6, "MARHTA", 6, full) == full);
@@ -407,9 +436,8 @@ static void test_jaro_winkler_min(void **state)
 
 /* ---- Bigram Dice ------------------------------------------------------------ */
 
-static void test_bigram_dice(void **state)
+static void bigram_dice(void)
 {
-    (void)state;
     /* ni ig gh ht / na ac ch ht: one in common of eight. */
     assert_close(cl_sim_bigram_dice("night", 5, "nacht", 5), 0.25, 1e-15);
     /* Multisets: "aaa" has aa twice, "aa" once. */
@@ -425,9 +453,8 @@ static void test_bigram_dice(void **state)
 
 /* ---- Edit distances ------------------------------------------------------------ */
 
-static void test_edit_distance_known(void **state)
+static void edit_distance_known(void)
 {
-    (void)state;
     assert_int_equal(lev("kitten", "sitting", 10), 3);
     assert_int_equal(lev("sitting", "kitten", 10), 3);
     assert_int_equal(lev("flaw", "lawn", 10), 2);
@@ -448,9 +475,8 @@ static void test_edit_distance_known(void **state)
     assert_int_equal(osa("\xc3\xa9\xc3\xa8", "\xc3\xa8\xc3\xa9", 5), 1);
 }
 
-static void test_edit_distance_bounds(void **state)
+static void edit_distance_bounds(void)
 {
-    (void)state;
     /* Over the bound gives exactly max + 1. */
     assert_int_equal(lev("kitten", "sitting", 2), 3);
     assert_int_equal(lev("kitten", "sitting", 1), 2);
@@ -469,9 +495,8 @@ static void test_edit_distance_bounds(void **state)
 }
 
 /* All strings over {a,b,c} of length 0..5 against each other. */
-static void test_edit_and_jaro_exhaustive(void **state)
+static void edit_and_jaro_exhaustive(void)
 {
-    (void)state;
     static test_string all[364];
     int count = 0;
     for (int len = 0; len <= 5; len++) {
@@ -492,9 +517,8 @@ static void test_edit_and_jaro_exhaustive(void **state)
             check_pair(&all[i], &all[j]);
 }
 
-static void test_random_ascii(void **state)
+static void random_ascii(void)
 {
-    (void)state;
     for (int round = 0; round < 20000; round++) {
         test_string a, b;
         int max_len = round % 10 == 0 ? CL_SIM_MAX_CHARS : 14;
@@ -507,9 +531,8 @@ static void test_random_ascii(void **state)
     }
 }
 
-static void test_random_utf8(void **state)
+static void random_utf8(void)
 {
-    (void)state;
     for (int round = 0; round < 20000; round++) {
         test_string a, b;
         int max_len = round % 10 == 0 ? CL_SIM_MAX_CHARS : 14;
@@ -523,9 +546,8 @@ static void test_random_utf8(void **state)
 }
 
 /* A string of exactly 64 characters: the widest Jaro window and masks. */
-static void test_full_width(void **state)
+static void full_width(void)
 {
-    (void)state;
     for (int round = 0; round < 2000; round++) {
         test_string a, b;
         a.n = CL_SIM_MAX_CHARS;
@@ -538,6 +560,40 @@ static void test_full_width(void **state)
         finish(&b);
         check_pair(&a, &b);
     }
+}
+
+/* Every variant gives bit-identical scores, including on strings longer
+ * than the 64 characters compared and with multi-chunk lengths. */
+static void test_variants_agree(void **state)
+{
+    (void)state;
+    for (int round = 0; round < 5000; round++) {
+        char a[96], b[96];
+        size_t alen = rnd(97), blen = rnd(4) ? alen : rnd(97);
+        for (size_t i = 0; i < alen; i++)
+            a[i] = (char)('A' + rnd(1 + (unsigned)round % 8));
+        memcpy(b, a, blen <= alen ? blen : alen);
+        for (size_t i = alen; i < blen; i++)
+            b[i] = (char)('A' + rnd(3));
+        for (int e = (int)rnd(4); e > 0 && blen > 0; e--)
+            b[rnd((unsigned)blen)] = (char)('A' + rnd(4));
+        if (round % 5 == 0 && alen > 0)
+            a[rnd((unsigned)alen)] = (char)0xC3; /* forces decoding */
+        double jaro = -1, jw = -1, level = -1, min = rnd(100) / 100.0;
+        for (size_t k = 0; k < sizeof impl_names / sizeof impl_names[0]; k++) {
+            if (cl_sim_use(impl_names[k]) != CL_OK)
+                continue;
+            double j = cl_sim_jaro(a, alen, b, blen), w = cl_sim_jaro_winkler(a, alen, b, blen);
+            double l = cl_sim_jaro_winkler_min(a, alen, b, blen, min);
+            if (jaro < 0) {
+                jaro = j, jw = w, level = l;
+            } else if (j != jaro || w != jw || l != level) {
+                fail_msg("variant %s differs on '%.*s' / '%.*s'", impl_names[k], (int)alen, a,
+                         (int)blen, b);
+            }
+        }
+    }
+    assert_int_equal(cl_sim_use(NULL), CL_OK);
 }
 
 /* ---- Fixed-length identifiers --------------------------------------------------- */
@@ -647,8 +703,6 @@ static uint32_t naive_popcount(const uint64_t *a, const uint64_t *b, size_t word
     return n;
 }
 
-static const char *const impl_names[] = {"avx512", "avx2", "popcnt", "portable"};
-
 static void test_dice_known(void **state)
 {
     (void)state;
@@ -681,6 +735,17 @@ static void test_dice_known(void **state)
     /* The popcounts alone rule 0.9 out (2 * 8 < 0.9 * 1032): zero words read. */
     assert_false(cl_sim_dice_at_least(low, 8, ones, 1024, 16, 0.9));
     assert_false(cl_sim_dice_at_least(alternate, 512, alternate, 512, 16, NAN));
+    /* Searching with an empty query finds exactly the empty filters. */
+    uint64_t pool[4 * 16] = {0};
+    uint32_t pool_pops[4] = {0, 0, 0, 0}, hits[4];
+    pool[16] = 1;
+    pool[3 * 16 + 5] = 3;
+    pool_pops[1] = 1;
+    pool_pops[3] = 2;
+    assert_int_equal(cl_sim_dice_search(zero, 0, pool, pool_pops, 4, 16, 0.5, hits, NULL), 2);
+    assert_int_equal(hits[0], 0);
+    assert_int_equal(hits[1], 2);
+    assert_int_equal(cl_sim_dice_search(zero, 0, pool, pool_pops, 4, 16, 1.01, hits, NULL), 0);
 }
 
 static void test_dice_implementations(void **state)
@@ -693,10 +758,10 @@ static void test_dice_implementations(void **state)
     static uint32_t found[COUNT];
     int tried = 0;
     for (size_t k = 0; k < sizeof impl_names / sizeof impl_names[0]; k++) {
-        if (cl_sim_popcount_use(impl_names[k]) != CL_OK)
+        if (cl_sim_use(impl_names[k]) != CL_OK)
             continue;
         tried++;
-        assert_string_equal(cl_sim_popcount_impl(), impl_names[k]);
+        assert_string_equal(cl_sim_impl(), impl_names[k]);
         for (int round = 0; round < 300; round++) {
             size_t words = 1 + rnd(WORDS);
             if (round % 3 == 0)
@@ -727,8 +792,13 @@ static void test_dice_implementations(void **state)
             uint32_t qpop = naive_popcount(query, query, words);
             for (size_t f = 0; f < COUNT; f++) {
                 for (size_t i = 0; i < words; i++)
-                    filters[f * words + i] = rnd(3) ? (query[i] ^ (rng() & rng() & rng()))
-                                                    : (rnd(2) ? 0 : rng() & rng());
+                {
+                /* Noise of density 1/2 .. 1/32 puts scores either side of 0.8. */
+                uint64_t noise = rng();
+                for (size_t more = 0; more < f % 5; more++)
+                    noise &= rng();
+                filters[f * words + i] = f % 7 == 6 ? 0 : query[i] ^ noise;
+            }
                 pops[f] = naive_popcount(filters + f * words, filters + f * words, words);
             }
             cl_sim_dice_many(query, qpop, filters, pops, COUNT, words, scores);
@@ -758,25 +828,65 @@ static void test_dice_implementations(void **state)
             assert_int_equal(cl_sim_dice_search(query, qpop, filters, pops, COUNT, words, 0.0,
                                                 found, NULL),
                              COUNT);
+            /* The popcount pre-filter never drops a filter that passes. */
+            const double thresholds[] = {-1.0, 1e-9, 0.3, 0.5, 0.7, 0.75, 0.9, 0.99, 1.0, 1.5, NAN};
+            for (size_t ti = 0; ti < sizeof thresholds / sizeof thresholds[0]; ti++) {
+                double th = thresholds[ti];
+                size_t got = cl_sim_dice_search(query, qpop, filters, pops, COUNT, words, th,
+                                                found, NULL);
+                size_t want_count = 0;
+                for (size_t f = 0; f < COUNT; f++) {
+                    if (cl_sim_dice_at_least(query, qpop, filters + f * words, pops[f], words,
+                                             th)) {
+                        assert_true(want_count < got);
+                        assert_int_equal(found[want_count], f);
+                        want_count++;
+                    }
+                }
+                assert_int_equal(got, want_count);
+            }
         }
     }
     assert_true(tried >= 1);
-    assert_int_equal(cl_sim_popcount_use(NULL), CL_OK);
+    assert_int_equal(cl_sim_use(NULL), CL_OK);
 }
 
 static void test_dice_impl_selection(void **state)
 {
     (void)state;
-    const char *best = cl_sim_popcount_impl();
+    const char *best = cl_sim_impl();
     assert_non_null(best);
-    assert_int_equal(cl_sim_popcount_use("portable"), CL_OK);
-    assert_string_equal(cl_sim_popcount_impl(), "portable");
-    assert_int_equal(cl_sim_popcount_use("sse9"), CL_EINVAL);
-    assert_int_equal(cl_sim_popcount_use(""), CL_EINVAL);
-    assert_string_equal(cl_sim_popcount_impl(), "portable"); /* unchanged */
-    assert_int_equal(cl_sim_popcount_use(NULL), CL_OK);
-    assert_string_equal(cl_sim_popcount_impl(), best);
+    assert_int_equal(cl_sim_use("portable"), CL_OK);
+    assert_string_equal(cl_sim_impl(), "portable");
+    assert_int_equal(cl_sim_use("sse9"), CL_EINVAL);
+    assert_int_equal(cl_sim_use(""), CL_EINVAL);
+    assert_string_equal(cl_sim_impl(), "portable"); /* unchanged */
+    assert_int_equal(cl_sim_use(NULL), CL_OK);
+    assert_string_equal(cl_sim_impl(), best);
 }
+
+/* ---- Every variant ---------------------------------------------------------------- */
+
+/* The string kernels have instruction-set variants too (the ASCII Jaro fast
+ * path); each of these tests runs under every variant this CPU supports. */
+#define EACH_VARIANT(name)                                                                    \
+    static void test_##name(void **state)                                                     \
+    {                                                                                         \
+        (void)state;                                                                          \
+        each_variant(name);                                                                   \
+    }
+EACH_VARIANT(jaro_winkler_published)
+EACH_VARIANT(jaro_conventions)
+EACH_VARIANT(jaro_utf8)
+EACH_VARIANT(truncation)
+EACH_VARIANT(jaro_winkler_min)
+EACH_VARIANT(bigram_dice)
+EACH_VARIANT(edit_distance_known)
+EACH_VARIANT(edit_distance_bounds)
+EACH_VARIANT(edit_and_jaro_exhaustive)
+EACH_VARIANT(random_ascii)
+EACH_VARIANT(random_utf8)
+EACH_VARIANT(full_width)
 
 int main(void)
 {
@@ -793,6 +903,7 @@ int main(void)
         cmocka_unit_test(test_random_ascii),
         cmocka_unit_test(test_random_utf8),
         cmocka_unit_test(test_full_width),
+        cmocka_unit_test(test_variants_agree),
         cmocka_unit_test(test_near_classify),
         cmocka_unit_test(test_dates),
         cmocka_unit_test(test_dice_known),
