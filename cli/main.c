@@ -15,13 +15,25 @@ extern const cli_command cmd_clean;
 extern const cli_command cmd_validate;
 extern const cli_command cmd_synth;
 extern const cli_command cmd_evaluate;
+extern const cli_command cmd_keygen;
+extern const cli_command cmd_encode;
+extern const cli_command cmd_build;
+extern const cli_command cmd_train;
+extern const cli_command cmd_link;
+extern const cli_command cmd_explain;
 
 /* Order here is the order of `childlink help`. */
 static const cli_command *const commands[] = {
     &cmd_validate,
     &cmd_clean,
-    &cmd_synth,
+    &cmd_keygen,
+    &cmd_encode,
+    &cmd_train,
+    &cmd_link,
+    &cmd_explain,
     &cmd_evaluate,
+    &cmd_build,
+    &cmd_synth,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
 

@@ -53,6 +53,14 @@ void cl_vector_counts_free(cl_vector_counts *c)
 
 size_t cl_vector_counts_distinct(const cl_vector_counts *c) { return c->size; }
 
+void cl_vector_counts_raw(const cl_vector_counts *c, const cl_vector **keys,
+                          const uint64_t **counts, size_t *cap)
+{
+    *keys = c->keys;
+    *counts = c->counts;
+    *cap = c->cap;
+}
+
 static size_t slot_of(const cl_vector_counts *c, cl_vector v)
 {
     size_t j = (size_t)((v * 0x9E3779B1u) ^ (v >> 16)) & (c->cap - 1);

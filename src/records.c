@@ -279,9 +279,7 @@ static cl_status load_one(cl_records *r, const cl_records_input *in, uint16_t so
     cl_cleaner *c = NULL;
     char *key = NULL;
     long count = 0;
-    cl_status st = cl_schema_load(&schema, in->schema ? in->schema : "generic", err);
-    if (st != CL_OK)
-        goto done;
+    cl_status st;
     if ((st = cl_csv_open(&rd, in->path, 0, err)) != CL_OK)
         goto done;
     st = cl_csv_next(rd, err);
@@ -289,8 +287,23 @@ static cl_status load_one(cl_records *r, const cl_records_input *in, uint16_t so
         st = cl_error_set(err, CL_EFORMAT, in->path, 0, "file is empty (no header line)");
         goto done;
     }
-    if (st != CL_OK || (st = cl_cleaner_new(&c, schema, rd, err)) != CL_OK)
+    if (st != CL_OK)
         goto done;
+    if (in->schema == NULL) {
+        /* No schema named: a built-in schema of the source's name if it fits the
+         * header (a raw extract), else the canonical columns (a cleaned file). */
+        cl_error ignored;
+        if (cl_schema_load(&schema, in->source, &ignored) == CL_OK &&
+            cl_cleaner_new(&c, schema, rd, &ignored) != CL_OK) {
+            cl_schema_free(schema);
+            schema = NULL;
+        }
+    }
+    if (c == NULL) {
+        if ((st = cl_schema_load(&schema, in->schema ? in->schema : "generic", err)) != CL_OK ||
+            (st = cl_cleaner_new(&c, schema, rd, err)) != CL_OK)
+            goto done;
+    }
     size_t srclen = strlen(in->source);
     size_t keycap = srclen + 1 + CL_CSV_DEFAULT_MAX_FIELD_BYTES + 1;
     if ((key = cl_malloc(keycap)) == NULL) {

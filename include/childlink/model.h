@@ -71,6 +71,9 @@ CL_API cl_vector_counts *cl_vector_counts_new(void) CL_MUST_CHECK;
 CL_API int cl_vector_counts_add(cl_vector_counts *c, cl_vector v, uint64_t n) CL_MUST_CHECK;
 CL_API size_t cl_vector_counts_distinct(const cl_vector_counts *c);
 CL_API void cl_vector_counts_free(cl_vector_counts *c);
+/* The table itself, for merging: `cap` slots; a slot with count 0 is empty. */
+CL_API void cl_vector_counts_raw(const cl_vector_counts *c, const cl_vector **keys,
+                                 const uint64_t **counts, size_t *cap);
 
 /* Estimate u by comparing `samples` random record pairs allowed by
  * `pair_allowed` (NULL: all pairs), with a fixed seed.  Fills model->u. */

@@ -56,7 +56,9 @@ typedef struct cl_records {
 typedef struct cl_records_input {
     const char *source;   /* name used in link maps */
     const char *path;
-    const char *schema;   /* built-in name or JSON path; NULL = "generic" */
+    const char *schema;   /* built-in name or JSON path; NULL: the built-in schema
+                             named like the source if it fits the header, else
+                             "generic" */
 } cl_records_input;
 
 /* Load `ninputs` files into a new store.  Each record is cleaned on the way in

@@ -1,0 +1,166 @@
+/*
+ * cmd_link.c - `childlink link`: link records into children, write the link map.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "linkargs.h"
+
+static int run(int argc, char **argv);
+
+const cli_command cmd_link = {
+    "link", "Link", "link records across and within sources into children",
+    "Usage: childlink link [NAME=]FILE... --out LINKMAP.csv [options]\n"
+    "\n"
+    "Links the records of one or more identifier files (canonical CSVs, `clean` outputs or\n"
+    "raw extracts with a schema) into children.  Each input is named NAME=FILE (default: the\n"
+    "file name up to its first dot); the name is the source in the link map.\n"
+    "Deterministic rules first (equal valid NHS number or UPN and equal date of birth), then\n"
+    "the Fellegi-Sunter model for every other candidate pair from the blocking rules.\n"
+    "Accepted pairs are clustered strongest first; a cluster never holds two different valid\n"
+    "NHS numbers or UPNs, and a pair agreeing on date of birth with clearly different\n"
+    "forenames and no agreeing NHS number or UPN is never linked (twins).\n"
+    "\n"
+    "Output: LINKMAP.csv with one row per input record:\n"
+    "  source,record_id,child_id,match_probability,link_rule\n"
+    "child_id is an opaque pseudonym (not derived from any identifier); match_probability is\n"
+    "the record's strongest accepted pair (empty for a record linked to nothing); link_rule\n"
+    "is nhs_dob, upn_dob, probabilistic or none.\n"
+    "\n"
+    "Options:\n"
+    "  --out FILE          the link map (written whole or not at all)\n"
+    "  --model FILE        a model from `childlink train` (default: train on these inputs)\n"
+    "  --threshold P       accept pairs with match probability >= P (default 0.9)\n"
+    "  --mode M            both (default), link (across sources only) or dedupe (within)\n"
+    "  --pairs FILE        also write every scored candidate pair:\n"
+    "                      source_a,record_id_a,source_b,record_id_b,match_weight,\n"
+    "                      match_probability,link_rule (single-threaded)\n"
+    "  --schema S          schema for all inputs (default: the built-in schema named like\n"
+    "                      the source when it fits the file, else generic)\n"
+    "  --threads N         worker threads (default 2)\n"
+    "  --max-pairs N       refuse a blocking rule creating more than N pairs (default 2e9)\n"
+    "  --count-pairs       only print the pairs each blocking rule would create, and stop\n"
+    "\n"
+    "Exit status: 0 ok, 1 bad input, 2 bad usage, 3 I/O error, 4 out of memory or a blocking\n"
+    "rule over --max-pairs.\n"
+    "\n"
+    "Example:\n"
+    "  childlink link hes=hes.clean.csv npd=npd.clean.csv --out linkmap.csv --pairs pairs.csv\n",
+    run,
+};
+
+static int run(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"out", required_argument, NULL, 'o'},
+        {"model", required_argument, NULL, 'm'},
+        {"threshold", required_argument, NULL, 't'},
+        {"mode", required_argument, NULL, 'M'},
+        {"pairs", required_argument, NULL, 'p'},
+        {"schema", required_argument, NULL, 's'},
+        {"threads", required_argument, NULL, 'j'},
+        {"max-pairs", required_argument, NULL, 'x'},
+        {"count-pairs", no_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    linkargs a;
+    memset(&a, 0, sizeof a);
+    cl_link_options o;
+    cl_link_options_default(&o);
+    o.progress = linkargs_progress;
+    const char *out = NULL, *model_path = NULL;
+    int count_only = 0, opt;
+    long lv;
+    double dv;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:ch", options, NULL)) != -1) {
+        switch (opt) {
+        case 'o': out = optarg; break;
+        case 'm': model_path = optarg; break;
+        case 't':
+            if (cli_parse_double(optarg, 0, 1, &dv) != 0 || dv <= 0)
+                return cli_usage_error(&cmd_link, "--threshold must be a probability in (0,1]");
+            o.threshold = dv;
+            break;
+        case 'M': {
+            int scope = linkargs_scope(optarg);
+            if (scope < 0)
+                return cli_usage_error(&cmd_link, "--mode must be both, link or dedupe");
+            o.scope = (unsigned)scope;
+            break;
+        }
+        case 'p': o.pairs_path = optarg; break;
+        case 's': a.schema = optarg; break;
+        case 'j':
+            if (cli_parse_long(optarg, 1, 64, &lv) != 0)
+                return cli_usage_error(&cmd_link, "--threads must be 1 to 64");
+            o.threads = (int)lv;
+            break;
+        case 'x':
+            if (cli_parse_double(optarg, 1, 1e15, &dv) != 0)
+                return cli_usage_error(&cmd_link, "--max-pairs must be a positive number");
+            o.max_pairs_per_rule = (uint64_t)dv;
+            break;
+        case 'c': count_only = 1; break;
+        case 'h': fputs(cmd_link.usage, stdout); return cli_finish_stdout("link");
+        default:
+            return cli_usage_error(&cmd_link, "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        if (linkargs_add(&a, argv[i]) != 0)
+            return cli_usage_error(&cmd_link, "bad input '%s' (give NAME=FILE or FILE)", argv[i]);
+    if (a.ninputs == 0)
+        return cli_usage_error(&cmd_link, "give at least one input file");
+    if (out == NULL && !count_only)
+        return cli_usage_error(&cmd_link, "--out is required");
+    if (a.ninputs == 1 && o.scope == CL_PAIRS_ACROSS)
+        return cli_usage_error(&cmd_link, "--mode link needs at least two inputs");
+
+    cl_model model;
+    cl_error err;
+    cl_error_clear(&err);
+    if (model_path && cl_model_load(&model, model_path, &err) != CL_OK)
+        return cli_fail("link", &err);
+    cl_records *r = NULL;
+    cl_blocking *b = NULL;
+    int rc = linkargs_load("link", &a, o.scope, &r, &b);
+    if (rc != CLI_EXIT_OK)
+        return rc;
+    if (count_only) {
+        printf("%-32s %16s %14s\n", "blocking rule", "pairs", "largest block");
+        for (int k = 0; k < CL_NRULES; k++)
+            printf("%-32s %16llu %14llu%s\n", cl_rule_name(k),
+                   (unsigned long long)cl_blocking_rule_pairs(b, k),
+                   (unsigned long long)cl_blocking_rule_largest_block(b, k),
+                   cl_blocking_rule_pairs(b, k) > o.max_pairs_per_rule ? "  (over the limit)" : "");
+        printf("(pairs before scope and before removing pairs an earlier rule made)\n");
+        cl_blocking_free(b);
+        cl_records_free(r);
+        return cli_finish_stdout("link");
+    }
+    cl_status st = cl_link_check_blocking(b, &o, &err);
+    if (st == CL_OK && model_path == NULL)
+        st = cl_link_train(r, b, &o, &model, &err);
+    cl_link_result res;
+    if (st == CL_OK)
+        st = cl_link_run(r, b, &model, &o, out, &res, &err);
+    cl_blocking_free(b);
+    cl_records_free(r);
+    if (st != CL_OK)
+        return cli_fail("link", &err);
+    printf("records            %zu\n", res.records);
+    printf("candidate pairs    %llu\n", (unsigned long long)res.candidate_pairs);
+    printf("accepted pairs     %llu (%llu by deterministic rules)\n",
+           (unsigned long long)res.accepted_pairs, (unsigned long long)res.deterministic_pairs);
+    printf("twin guard         %llu pairs above the threshold kept apart\n",
+           (unsigned long long)res.twin_guarded);
+    printf("identifier guard   %llu merges refused (two different valid NHS numbers or UPNs)\n",
+           (unsigned long long)res.refused_merges);
+    printf("children           %zu (largest %zu records; %zu clusters over %zu records)\n",
+           res.clusters, res.largest_cluster, res.oversized_clusters, o.max_cluster_size);
+    return cli_finish_stdout("link");
+}
