@@ -79,9 +79,9 @@ static uint64_t rule_key(const cl_records *r, int rule, size_t i)
     case CL_RULE_NAMES:
         if (!r->forename_nysiis[i][0] || !r->surname_nysiis[i][0])
             return 0;
-        memset(buf, 0, 14);
-        memcpy(buf, r->forename_nysiis[i], 7);
-        memcpy(buf + 7, r->surname_nysiis[i], 7);
+        /* strncpy zero-fills after the code, so bytes past its end never vary. */
+        strncpy(buf, r->forename_nysiis[i], 7);
+        strncpy(buf + 7, r->surname_nysiis[i], 7);
         return key_of(buf, 14, rule);
     case CL_RULE_NAME_PAIR_YEAR: {
         const char *a = r->forename_soundex[i], *s = r->surname_soundex[i];

@@ -4,6 +4,7 @@
  * term-frequency adjustment, and the model file (see model.h).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -156,17 +157,34 @@ cl_status cl_model_estimate_u(cl_model *model, const cl_records *r, uint64_t sam
 
 /* ---- EM ---- */
 
+static int by_vector(const void *a, const void *b)
+{
+    cl_vector x = *(const cl_vector *)a, y = *(const cl_vector *)b;
+    return x < y ? -1 : x > y;
+}
+
 cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double possible_pairs,
                       int max_iterations, cl_error *err)
 {
     double v[CL_NCOMPARISONS][CL_MAX_LEVELS];  /* non-match distribution among candidates */
+    /* Sum in vector order, not table order, so results do not depend on the
+     * order in which threads filled the table. */
+    size_t nvectors = 0;
+    cl_vector *keys = cl_malloc((counts->size ? counts->size : 1) * sizeof *keys);
+    if (keys == NULL)
+        return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
     uint64_t total = 0;
     for (size_t s = 0; s < counts->cap; s++)
-        if (counts->keys[s] != EMPTY_KEY)
+        if (counts->keys[s] != EMPTY_KEY) {
             total += counts->counts[s];
-    if (total == 0)
+            keys[nvectors++] = counts->keys[s];
+        }
+    qsort(keys, nvectors, sizeof *keys, by_vector);
+    if (total == 0) {
+        cl_free(keys);
         return cl_error_set(err, CL_EINVAL, NULL, 0,
                             "no candidate pairs to train on: the blocking rules created none");
+    }
     for (int k = 0; k < CL_NCOMPARISONS; k++) {
         int L = cl_comparison_nlevels(k);
         for (int l = 1; l < L; l++) {
@@ -182,10 +200,9 @@ cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double po
         double M[CL_NCOMPARISONS][CL_MAX_LEVELS] = {{0}};
         double V[CL_NCOMPARISONS][CL_MAX_LEVELS] = {{0}};
         double matches = 0;
-        for (size_t s = 0; s < counts->cap; s++) {
-            cl_vector g = counts->keys[s];
-            if (g == EMPTY_KEY)
-                continue;
+        for (size_t x = 0; x < nvectors; x++) {
+            cl_vector g = keys[x];
+            size_t s = slot_of(counts, g);
             double pm = lambda, pu = 1 - lambda;
             for (int k = 0; k < CL_NCOMPARISONS; k++) {
                 unsigned l = CL_VECTOR_LEVEL(g, k);
@@ -229,6 +246,7 @@ cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double po
             break;
         }
     }
+    cl_free(keys);
     model->em_iterations = it > max_iterations ? max_iterations : it;
     model->candidate_share = lambda;
     model->candidate_pairs = total;
