@@ -72,6 +72,42 @@ static int in_ids(uint32_t id, const uint32_t *ids)
     return 0;
 }
 
+/* Jaro-Winkler bands of two distinct interned strings: 2 (>= 0.92), 5 (>= 0.80)
+ * or 6.  Names repeat across a child's many records, so the same pair of
+ * values is compared again and again: a small per-thread direct-mapped cache
+ * of (id, id) -> band answers most of them without touching the strings. */
+#define JW_CACHE_BITS 16
+typedef struct jw_entry {
+    uint32_t a, b;
+    uint32_t band;
+} jw_entry;
+static _Thread_local jw_entry jw_cache[1u << JW_CACHE_BITS];
+static _Thread_local const cl_records *jw_cache_owner;
+
+static unsigned jw_band(const cl_records *r, uint32_t a, uint32_t b)
+{
+    if (jw_cache_owner != r) {
+        memset(jw_cache, 0, sizeof jw_cache);
+        jw_cache_owner = r;
+    }
+    if (a > b) {
+        uint32_t t = a;
+        a = b;
+        b = t;
+    }
+    uint32_t h = (a * 0x9E3779B1u) ^ (b * 0x85EBCA77u);
+    jw_entry *e = &jw_cache[h >> (32 - JW_CACHE_BITS)];
+    if (e->a == a && e->b == b && e->band)
+        return e->band;
+    size_t alen, blen;
+    const char *as = cl_records_str(r, a, &alen);
+    const char *bs = cl_records_str(r, b, &blen);
+    double jw = cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.80);
+    unsigned band = jw >= 0.92 ? 2 : jw >= 0.80 ? 5 : 6;
+    *e = (jw_entry){a, b, band};
+    return band;
+}
+
 static unsigned forename_level(const cl_records *r, size_t i, size_t j)
 {
     uint32_t a = r->forename[i], b = r->forename[j];
@@ -79,18 +115,19 @@ static unsigned forename_level(const cl_records *r, size_t i, size_t j)
         return 0;
     if (a == b)
         return 1;
+    unsigned band = jw_band(r, a, b);
+    if (band == 2)
+        return 2;
     size_t alen, blen, falen, fblen;
     const char *as = cl_records_str(r, a, &alen);
     const char *bs = cl_records_str(r, b, &blen);
-    if (cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.92) >= 0.92)
-        return 2;
     const char *fa = cl_records_str(r, r->forenames[i], &falen);
     const char *fb = cl_records_str(r, r->forenames[j], &fblen);
     if (has_token(fb, fblen, as, alen) || has_token(fa, falen, bs, blen))
         return 3;
     if (in_ids(a, r->surname[j]) || in_ids(b, r->surname[i]))
         return 4;
-    if (cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.80) >= 0.80 ||
+    if (band == 5 ||
         (r->forename_nysiis[i][0] && strcmp(r->forename_nysiis[i], r->forename_nysiis[j]) == 0))
         return 5;
     return 6;
@@ -100,16 +137,15 @@ static unsigned surname_pair_level(const cl_records *r, uint32_t a, uint32_t b)
 {
     if (a == b)
         return 1;
+    unsigned band = jw_band(r, a, b);
+    if (band == 2)
+        return 2;
     size_t alen, blen;
     const char *as = cl_records_str(r, a, &alen);
     const char *bs = cl_records_str(r, b, &blen);
-    if (cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.92) >= 0.92)
-        return 2;
     if (share_token(as, alen, bs, blen))
         return 3;
-    if (cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.80) >= 0.80)
-        return 5;
-    return 6;
+    return band;
 }
 
 static unsigned surname_level(const cl_records *r, size_t i, size_t j)

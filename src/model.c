@@ -155,6 +155,19 @@ cl_status cl_model_estimate_u(cl_model *model, const cl_records *r, uint64_t sam
     return CL_OK;
 }
 
+/* Precompute the weights scoring needs, so the inner loop takes no logarithms
+ * but for term-frequency adjusted levels. */
+static void fill_weights(cl_model *model)
+{
+    for (int k = 0; k < CL_NCOMPARISONS; k++)
+        for (int l = 0; l < CL_MAX_LEVELS; l++) {
+            double m = model->m[k][l] > 0 ? model->m[k][l] : 1;
+            double u = model->u[k][l] > 0 ? model->u[k][l] : 1;
+            model->weight[k][l] = l == 0 ? 0 : log2(m / u);
+            model->log2_m[k][l] = log2(m);
+        }
+}
+
 /* ---- EM ---- */
 
 static int by_vector(const void *a, const void *b)
@@ -247,6 +260,7 @@ cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double po
         }
     }
     cl_free(keys);
+    fill_weights(model);
     model->em_iterations = it > max_iterations ? max_iterations : it;
     model->candidate_share = lambda;
     model->candidate_pairs = total;
@@ -261,12 +275,32 @@ cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double po
 
 /* ---- scoring ---- */
 
-static double tf_u(const uint32_t *count, uint32_t total, uint32_t id, double u)
+/* log2 of a small count from a table, larger ones computed. */
+static double log2_count(uint32_t c)
+{
+    static double table[4096];
+    static int ready;
+    if (c < 4096) {
+        if (!ready) {
+            for (int i = 1; i < 4096; i++)
+                table[i] = log2((double)i);
+            ready = 1;   /* racing threads write identical values */
+        }
+        return table[c];
+    }
+    return log2((double)c);
+}
+
+/* Term-frequency adjusted weight of an exact level: log2(m / tf), where tf
+ * is the share of records holding the agreed value. */
+static double tf_weight(const cl_model *model, int k, const uint32_t *count, uint32_t total,
+                        uint32_t id)
 {
     if (total == 0 || id == 0 || count[id] == 0)
-        return u;
-    double f = (double)count[id] / (double)total;
-    return f > MIN_PROBABILITY ? f : MIN_PROBABILITY;
+        return model->weight[k][1];
+    double w = model->log2_m[k][1] - (log2_count(count[id]) - log2_count(total));
+    double cap = model->log2_m[k][1] - log2(MIN_PROBABILITY);
+    return w < cap ? w : cap;
 }
 
 /* The value both records share for an exact multi-valued level. */
@@ -285,18 +319,17 @@ double cl_model_weight(const cl_model *model, const cl_records *r, size_t i, siz
     double w = log2(model->prior / (1 - model->prior));
     for (int k = 0; k < CL_NCOMPARISONS; k++) {
         unsigned l = CL_VECTOR_LEVEL(v, k);
-        double wk = 0;
-        if (l != 0) {
-            double u = model->u[k][l];
-            if (l == 1 && k == CL_CMP_FORENAME)
-                u = tf_u(r->forename_count, r->forename_total, r->forename[i], u);
-            else if (l == 1 && k == CL_CMP_SURNAME)
-                u = tf_u(r->surname_count, r->surname_total, shared_value(r->surname[i], r->surname[j]), u);
-            else if (l == 1 && k == CL_CMP_POSTCODE)
-                u = tf_u(r->postcode_count, r->postcode_total,
-                         shared_value(r->postcode[i], r->postcode[j]), u);
-            wk = log2(model->m[k][l] / u);
-        }
+        double wk;
+        if (l == 1 && k == CL_CMP_FORENAME)
+            wk = tf_weight(model, k, r->forename_count, r->forename_total, r->forename[i]);
+        else if (l == 1 && k == CL_CMP_SURNAME)
+            wk = tf_weight(model, k, r->surname_count, r->surname_total,
+                           shared_value(r->surname[i], r->surname[j]));
+        else if (l == 1 && k == CL_CMP_POSTCODE)
+            wk = tf_weight(model, k, r->postcode_count, r->postcode_total,
+                           shared_value(r->postcode[i], r->postcode[j]));
+        else
+            wk = model->weight[k][l];
         if (per_comparison)
             per_comparison[k] = wk;
         w += wk;
@@ -433,6 +466,7 @@ cl_status cl_model_load(cl_model *model, const char *path, cl_error *err)
             }
         }
     }
+    fill_weights(model);
 done:
     json_decref(root);
     return st;

@@ -56,6 +56,8 @@ CL_API int cl_comparison_nlevels(int k);   /* including the null level 0 */
 typedef struct cl_model {
     double m[CL_NCOMPARISONS][CL_MAX_LEVELS];
     double u[CL_NCOMPARISONS][CL_MAX_LEVELS];
+    double weight[CL_NCOMPARISONS][CL_MAX_LEVELS];  /* log2(m/u), filled by EM and load */
+    double log2_m[CL_NCOMPARISONS][CL_MAX_LEVELS];
     double prior;              /* P(match) for a random pair of records */
     double candidate_share;    /* P(match) among blocked candidate pairs (EM) */
     int em_iterations;
