@@ -29,7 +29,8 @@ struct cl_blocking {
 };
 
 static const char *const rule_names[CL_NRULES] = {
-    "nhs_number", "upn", "dob", "surname_soundex+birth_year", "postcode+forename_initial",
+    "nhs_number", "upn", "dob+forename_initial", "dob+surname_initial",
+    "surname_soundex+birth_month", "postcode+forename_initial",
     "forename_nysiis+surname_nysiis", "name_soundex_pair+birth_year",
 };
 
@@ -58,14 +59,24 @@ static uint64_t rule_key(const cl_records *r, int rule, size_t i)
         return r->nhs[i][0] ? key_of(r->nhs[i], 10, rule) : 0;
     case CL_RULE_UPN:
         return r->upn[i][0] ? key_of(r->upn[i], 13, rule) : 0;
-    case CL_RULE_DOB:
-        return year < 0 ? 0 : key_of(&r->dob[i].days, sizeof r->dob[i].days, rule);
-    case CL_RULE_SURNAME_YEAR:
+    case CL_RULE_DOB_FORENAME:
+    case CL_RULE_DOB_SURNAME: {
+        const char *name = cl_records_str(r, rule == CL_RULE_DOB_FORENAME ? r->forename[i]
+                                                                          : r->surname[i][0], NULL);
+        if (year < 0 || name[0] == 0)
+            return 0;
+        memcpy(buf, &r->dob[i].days, sizeof r->dob[i].days);
+        buf[sizeof r->dob[i].days] = name[0];
+        return key_of(buf, sizeof r->dob[i].days + 1, rule);
+    }
+    case CL_RULE_SURNAME_MONTH: {
         if (year < 0 || !r->surname_soundex[i][0])
             return 0;
+        int month = year * 12 + r->dob[i].month;
         memcpy(buf, r->surname_soundex[i], 4);
-        memcpy(buf + 4, &year, sizeof year);
-        return key_of(buf, 4 + sizeof year, rule);
+        memcpy(buf + 4, &month, sizeof month);
+        return key_of(buf, 4 + sizeof month, rule);
+    }
     case CL_RULE_POSTCODE_INITIAL: {
         size_t flen;
         const char *fn = cl_records_str(r, r->forename[i], &flen);

@@ -20,8 +20,9 @@
 enum {
     CL_RULE_NHS = 0,             /* NHS number */
     CL_RULE_UPN,                 /* UPN */
-    CL_RULE_DOB,                 /* date of birth */
-    CL_RULE_SURNAME_YEAR,        /* surname Soundex + birth year */
+    CL_RULE_DOB_FORENAME,        /* date of birth + forename initial */
+    CL_RULE_DOB_SURNAME,         /* date of birth + surname initial */
+    CL_RULE_SURNAME_MONTH,       /* surname Soundex + birth year and month */
     CL_RULE_POSTCODE_INITIAL,    /* postcode + forename initial */
     CL_RULE_NAMES,               /* forename NYSIIS + surname NYSIIS */
     CL_RULE_NAME_PAIR_YEAR,      /* the two name Soundex codes in either order + birth year */
