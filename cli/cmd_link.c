@@ -41,6 +41,14 @@ const cli_command cmd_link = {
     "  --threads N         worker threads (default 2)\n"
     "  --max-pairs N       refuse a blocking rule creating more than N pairs (default 2e9)\n"
     "  --count-pairs       only print the pairs each blocking rule would create, and stop\n"
+    "  --preset echild     instead of the model, NHS England's stepwise deterministic rules\n"
+    "                      for linking the NPD to its demographic register (ECHILD): 1 all\n"
+    "                      exact; 2 Soundex names; 3 forename initial + first 3 letters of\n"
+    "                      surname; 4 as 3, any sex; 5 any names, dob, sex, postcode; 6 as 5\n"
+    "                      with month and year of birth only; 7 names, dob, sex, any\n"
+    "                      postcode; 8 as 3, any postcode.  link_rule is echild_step_N, the\n"
+    "                      ECHILD \"match rank\", so national practice can be reproduced and\n"
+    "                      compared with the probabilistic model.\n"
     "\n"
     "Exit status: 0 ok, 1 bad input, 2 bad usage, 3 I/O error, 4 out of memory or a blocking\n"
     "rule over --max-pairs.\n"
@@ -62,6 +70,7 @@ static int run(int argc, char **argv)
         {"threads", required_argument, NULL, 'j'},
         {"max-pairs", required_argument, NULL, 'x'},
         {"count-pairs", no_argument, NULL, 'c'},
+        {"preset", required_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -76,7 +85,7 @@ static int run(int argc, char **argv)
     double dv;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:ch", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:cP:h", options, NULL)) != -1) {
         switch (opt) {
         case 'o': out = optarg; break;
         case 'm': model_path = optarg; break;
@@ -105,6 +114,11 @@ static int run(int argc, char **argv)
             o.max_pairs_per_rule = (uint64_t)dv;
             break;
         case 'c': count_only = 1; break;
+        case 'P':
+            if (strcmp(optarg, "echild") != 0)
+                return cli_usage_error(&cmd_link, "unknown --preset '%s' (known: echild)", optarg);
+            o.preset_echild = 1;
+            break;
         case 'h': fputs(cmd_link.usage, stdout); return cli_finish_stdout("link");
         default:
             return cli_usage_error(&cmd_link, "unknown or incomplete option '%s'", argv[optind - 1]);
@@ -143,7 +157,9 @@ static int run(int argc, char **argv)
         return cli_finish_stdout("link");
     }
     cl_status st = cl_link_check_blocking(b, &o, &err);
-    if (st == CL_OK && model_path == NULL)
+    if (o.preset_echild)
+        memset(&model, 0, sizeof model);   /* the preset needs no model */
+    else if (st == CL_OK && model_path == NULL)
         st = cl_link_train(r, b, &o, &model, &err);
     cl_link_result res;
     if (st == CL_OK)

@@ -147,12 +147,71 @@ cl_status cl_link_train(const cl_records *r, const cl_blocking *b, const cl_link
 
 /* ---- scoring ---- */
 
-enum { RULE_PROBABILISTIC = 0, RULE_NHS_DOB, RULE_UPN_DOB, RULE_TWIN_GUARD };
-static const char *const rule_labels[] = {"probabilistic", "nhs_dob", "upn_dob", "twin_guard"};
+enum { RULE_PROBABILISTIC = 0, RULE_NHS_DOB, RULE_UPN_DOB, RULE_TWIN_GUARD, RULE_NO_MATCH,
+       RULE_ECHILD_STEP1 };   /* ECHILD steps 1..8 follow */
+static const char *const rule_labels[] = {
+    "probabilistic", "nhs_dob", "upn_dob", "twin_guard", "no_match",
+    "echild_step_1", "echild_step_2", "echild_step_3", "echild_step_4",
+    "echild_step_5", "echild_step_6", "echild_step_7", "echild_step_8",
+};
 
-static int decide(const cl_records *r, const cl_model *model, size_t i, size_t j, cl_vector v,
-                  double *probability)
+/* Forename initial and first three letters of the surname agree. */
+static int initial_and_three(const cl_records *r, size_t i, size_t j)
 {
+    const char *fa = cl_records_str(r, r->forename[i], NULL);
+    const char *fb = cl_records_str(r, r->forename[j], NULL);
+    const char *sa = cl_records_str(r, r->surname[i][0], NULL);
+    const char *sb = cl_records_str(r, r->surname[j][0], NULL);
+    return fa[0] && fa[0] == fb[0] && strlen(sa) >= 3 && strlen(sb) >= 3 &&
+           memcmp(sa, sb, 3) == 0;
+}
+
+/* NHS England's stepwise NPD-to-register matching, as used for ECHILD: the
+ * first step a pair satisfies is its "match rank"; 0 when none. */
+static int echild_step(const cl_records *r, size_t i, size_t j)
+{
+    const cl_sim_date *da = &r->dob[i], *db = &r->dob[j];
+    if (da->days == CL_NO_DATE || db->days == CL_NO_DATE)
+        return 0;
+    int dob = da->days == db->days;
+    int month_year = da->year == db->year && da->month == db->month;
+    int sex = r->sex[i] && r->sex[i] == r->sex[j];
+    int postcode = r->postcode[i][0] && r->postcode[i][0] == r->postcode[j][0];
+    int names = r->forename[i] && r->forename[i] == r->forename[j] && r->surname[i][0] &&
+                r->surname[i][0] == r->surname[j][0];
+    int soundex = r->forename_soundex[i][0] &&
+                  strcmp(r->forename_soundex[i], r->forename_soundex[j]) == 0 &&
+                  r->surname_soundex[i][0] &&
+                  strcmp(r->surname_soundex[i], r->surname_soundex[j]) == 0;
+    int initials = initial_and_three(r, i, j);
+    if (names && dob && sex && postcode)
+        return 1;
+    if (soundex && dob && sex && postcode)
+        return 2;
+    if (initials && dob && sex && postcode)
+        return 3;
+    if (initials && dob && postcode)
+        return 4;
+    if (dob && sex && postcode)
+        return 5;
+    if (month_year && sex && postcode)
+        return 6;
+    if (names && dob && sex)
+        return 7;
+    if (initials && dob && sex)
+        return 8;
+    return 0;
+}
+
+
+static int decide(const cl_records *r, const cl_model *model, int echild, size_t i, size_t j,
+                  cl_vector v, double *probability)
+{
+    if (echild) {
+        int step = echild_step(r, i, j);
+        *probability = step ? 1.0 : 0.0;
+        return step ? RULE_ECHILD_STEP1 + step - 1 : RULE_NO_MATCH;
+    }
     unsigned dob = CL_VECTOR_LEVEL(v, CL_CMP_DOB);
     int nhs_exact = CL_VECTOR_LEVEL(v, CL_CMP_NHS) == 1 && r->nhs_valid[i] && r->nhs_valid[j];
     int upn_exact = CL_VECTOR_LEVEL(v, CL_CMP_UPN) == 1 && r->upn_valid[i] && r->upn_valid[j];
@@ -173,7 +232,7 @@ static int decide(const cl_records *r, const cl_model *model, size_t i, size_t j
 const char *cl_link_classify(const cl_records *r, const cl_model *model, size_t i, size_t j,
                              cl_vector v, double *probability)
 {
-    return rule_labels[decide(r, model, i, j, v, probability)];
+    return rule_labels[decide(r, model, 0, i, j, v, probability)];
 }
 
 typedef struct accepted {
@@ -186,6 +245,7 @@ typedef struct score_ctx {
     const cl_records *r;
     const cl_model *model;
     double threshold;
+    int echild;
     accepted *pairs;
     size_t n, cap;
     uint64_t candidates, deterministic, guarded;
@@ -199,7 +259,7 @@ static int score_pair(void *p, size_t i, size_t j, int rule)
     c->candidates++;
     cl_vector v = cl_compare(c->r, i, j);
     double prob;
-    int label = decide(c->r, c->model, i, j, v, &prob);
+    int label = decide(c->r, c->model, c->echild, i, j, v, &prob);
     if (c->pairs_out) {
         cl_csv_writer *w = c->pairs_out;
         const cl_records *r = c->r;
@@ -207,13 +267,14 @@ static int score_pair(void *p, size_t i, size_t j, int rule)
         cl_csv_write_str(w, cl_records_str(r, r->record_id[i], NULL));
         cl_csv_write_str(w, r->source_names[r->source[j]]);
         cl_csv_write_str(w, cl_records_str(r, r->record_id[j], NULL));
-        cl_csv_write_fmt(w, "%.4f", cl_model_weight(c->model, r, i, j, v, NULL));
+        cl_csv_write_fmt(w, "%.4f", c->echild ? (prob > 0 ? 99.0 : -99.0)
+                                            : cl_model_weight(c->model, r, i, j, v, NULL));
         cl_csv_write_fmt(w, "%.6f", label == RULE_TWIN_GUARD ? 0.0 : prob);
         cl_csv_write_str(w, rule_labels[label]);
         cl_csv_end_row(w);
     }
-    if (label == RULE_TWIN_GUARD) {
-        if (prob >= c->threshold)
+    if (label == RULE_TWIN_GUARD || label == RULE_NO_MATCH) {
+        if (prob >= c->threshold && label == RULE_TWIN_GUARD)
             c->guarded++;
         return 0;
     }
@@ -299,7 +360,8 @@ cl_status cl_link_run(const cl_records *r, const cl_blocking *b, const cl_model 
     uint32_t *child = NULL;
     memset(ctx, 0, sizeof ctx);
     for (int t = 0; t < nt; t++) {
-        ctx[t] = (score_ctx){.r = r, .model = model, .threshold = o->threshold};
+        ctx[t] = (score_ctx){.r = r, .model = model, .threshold = o->threshold,
+                            .echild = o->preset_echild};
         ctxp[t] = &ctx[t];
     }
     if ((st = cl_outfile_open(&map_file, linkmap_path, 0, err)) != CL_OK)
