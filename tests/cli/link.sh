@@ -88,7 +88,7 @@ run 1 "$CL" link "s=$L/small.csv" --model broken.json --out x.csv
 has_err "cannot read model"
 
 # The ECHILD stepwise preset records each link's step ("match rank")
-run 0 "$CL" link "hes=pop/hes_apc.csv" "npd=pop/npd_census.csv" --mode link --preset echild --out echild.csv
+run 0 "$CL" link "hes_apc=pop/hes_apc.csv" "npd_census=pop/npd_census.csv" --mode link --preset echild --out echild.csv
 holds "steps recorded" grep -q ',echild_step_1$' echild.csv
 holds "only steps or none as rules" sh -c 'tail -n +2 echild.csv | cut -d, -f5 | grep -vqE "^(echild_step_[1-8]|none)$" && exit 1 || exit 0'
 run 2 "$CL" link "s=$L/small.csv" --out x.csv --preset nosuch
