@@ -36,7 +36,7 @@ holds "link with a saved model gives a link map" test -s lm3.csv
 
 # Count pairs per blocking rule; a rule that would explode is refused
 run 0 "$CL" link "$@" --count-pairs
-has_out "surname_soundex+birth_year"
+has_out "surname_soundex+birth_month"
 run 4 "$CL" link "$@" --out big.csv --max-pairs 100
 has_err "would create"
 absent big.csv
