@@ -59,10 +59,17 @@ void *cl_calloc(size_t n, size_t bytes)
 {
     if (bytes != 0 && n > SIZE_MAX / bytes)
         return NULL;
-    void *p = cl_malloc(n * bytes);
-    if (p != NULL)
-        memset(p, 0, n * bytes);
-    return p;
+    size_t total = n * bytes;
+    if (total > SIZE_MAX - sizeof(block_header) || should_fail(total))
+        return NULL;
+    /* calloc, not malloc + memset: large blocks come zeroed from the kernel,
+     * so they are not touched twice. */
+    block_header *h = calloc(1, sizeof *h + total);
+    if (h == NULL)
+        return NULL;
+    h->bytes = total;
+    count(total, 0);
+    return h + 1;
 }
 
 void *cl_realloc(void *ptr, size_t bytes)

@@ -1,0 +1,655 @@
+/*
+ * encode.c - identifier and payload files from one extract (see encode.h).
+ *
+ * Per record: clean (clean.h) into standard forms, compose the token inputs,
+ * HMAC each under its own subkey, build the Bloom filters, write one row to
+ * each output.  The encoder owns one HMAC context per subkey and every
+ * buffer, sized once from the options, so the loop allocates nothing.
+ *
+ * Bloom positions: for each q-gram the bit stream HMAC(subkey, salt 0 gram 0
+ * counter) is read ceil(log2(bits)) bits at a time; a draw >= bits is
+ * rejected (only possible when bits is not a power of two) so that every
+ * position is uniform.  One HMAC gives 256 bits, i.e. 25 positions of a
+ * 1024-bit filter, so most q-grams cost one HMAC per filter.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "childlink/clk.h"
+#include "childlink/csv.h"
+#include "childlink/encode.h"
+#include "childlink/outfile.h"
+#include "childlink/phonetic.h"
+#include "childlink/postcode.h"
+#include "childlink/strmap.h"
+
+/* Longest value (bytes) a filter looks at: standardised names, dates and
+ * postcodes are far shorter; anything longer is cut at a character boundary. */
+#define MAX_VALUE_BYTES 256
+#define MAX_GRAMS (MAX_VALUE_BYTES + 8)
+#define MAX_SALT_BYTES 16
+
+static const char *const token_names[CL_TOKEN_COUNT] = {
+    "nhs_number", "upn", "local_id", "dob", "sex", "postcode", "postcode_sector_yob",
+    "postcode_district_yob", "dob_year", "surname_sdx_yob", "names_sdx_yob", "postcode_initial",
+};
+static const char *const filter_names[CL_FILTER_COUNT] = {
+    "bf_forenames", "bf_surname", "bf_dob", "bf_postcode", "bf_record",
+};
+
+const char *cl_encode_token_name(cl_encode_token t)
+{
+    return (unsigned)t < CL_TOKEN_COUNT ? token_names[t] : "";
+}
+
+const char *cl_encode_filter_name(cl_encode_filter f)
+{
+    return (unsigned)f < CL_FILTER_COUNT ? filter_names[f] : "";
+}
+
+void cl_encode_options_init(cl_encode_options *opt)
+{
+    memset(opt, 0, sizeof *opt);
+    opt->bloom_bits = 1024;
+    opt->q = 2;
+    opt->salt_birth_year = 1;
+}
+
+struct cl_encoder {
+    cl_encode_options opt;
+    cl_key_mac *record_mac;
+    cl_key_mac *token_mac[CL_TOKEN_COUNT];
+    cl_key_mac *filter_mac[CL_FILTER_RECORD];   /* field filters */
+    cl_key_mac *record_filter_mac[CL_FILTER_RECORD];   /* the fields in bf_record */
+    cl_key_mac *flip_mac;
+    char *source;
+    size_t source_len;
+    unsigned position_bits;   /* ceil(log2(bloom_bits)) */
+    size_t raw_bytes;         /* bloom_bits / 8 */
+    size_t out_bytes;         /* after folding */
+    unsigned char *raw;       /* scratch filter */
+    unsigned char *filter[CL_FILTER_COUNT];
+    char *message;            /* salt 0 gram 0 counter */
+    size_t gram_start[MAX_GRAMS + 1];
+};
+
+static void hex16(const unsigned char *mac, char out[CL_TOKEN_CHARS + 1])
+{
+    static const char digits[] = "0123456789abcdef";
+    for (int i = 0; i < CL_TOKEN_CHARS / 2; i++) {
+        out[2 * i] = digits[mac[i] >> 4];
+        out[2 * i + 1] = digits[mac[i] & 15];
+    }
+    out[CL_TOKEN_CHARS] = '\0';
+}
+
+void cl_encoder_free(cl_encoder *e)
+{
+    if (e == NULL)
+        return;
+    cl_key_mac_free(e->record_mac);
+    for (int t = 0; t < CL_TOKEN_COUNT; t++)
+        cl_key_mac_free(e->token_mac[t]);
+    for (int f = 0; f < CL_FILTER_RECORD; f++) {
+        cl_key_mac_free(e->filter_mac[f]);
+        cl_key_mac_free(e->record_filter_mac[f]);
+    }
+    cl_key_mac_free(e->flip_mac);
+    cl_free(e->source);
+    cl_free(e->raw);
+    for (int f = 0; f < CL_FILTER_COUNT; f++)
+        cl_free(e->filter[f]);
+    cl_free(e->message);
+    cl_free(e);
+}
+
+cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source,
+                         const cl_encode_options *opt, cl_error *err)
+{
+    *out = NULL;
+    cl_encode_options defaults;
+    if (opt == NULL) {
+        cl_encode_options_init(&defaults);
+        opt = &defaults;
+    }
+    if (opt->bloom_bits < 64 || opt->bloom_bits > 65536 || opt->bloom_bits % 64 != 0)
+        return cl_error_set(err, CL_EINVAL, NULL, 0,
+                            "--bloom-bits must be a multiple of 64 from 64 to 65536");
+    if (opt->bloom_k > 256)
+        return cl_error_set(err, CL_EINVAL, NULL, 0, "--bloom-k must be 0 (budget) to 256");
+    if (opt->q < 1 || opt->q > 4)
+        return cl_error_set(err, CL_EINVAL, NULL, 0, "q must be 1 to 4");
+    if (!(opt->flip_probability >= 0.0 && opt->flip_probability <= 0.5))
+        return cl_error_set(err, CL_EINVAL, NULL, 0, "--bloom-flip must be from 0 to 0.5");
+    cl_encoder *e = cl_calloc(1, sizeof *e);
+    if (e == NULL)
+        return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+    e->opt = *opt;
+    e->opt.source = NULL;
+    e->source_len = strlen(source);
+    e->raw_bytes = opt->bloom_bits / 8;
+    e->out_bytes = opt->xor_fold ? e->raw_bytes / 2 : e->raw_bytes;
+    while ((1u << e->position_bits) < opt->bloom_bits)
+        e->position_bits++;
+    cl_status st = CL_ENOMEM;
+    if ((e->source = cl_strndup(source, e->source_len)) == NULL ||
+        (e->raw = cl_malloc(e->raw_bytes)) == NULL ||
+        (e->message = cl_malloc(MAX_SALT_BYTES + MAX_VALUE_BYTES + 8)) == NULL)
+        goto fail;
+    for (int f = 0; f < CL_FILTER_COUNT; f++)
+        if ((e->filter[f] = cl_calloc(1, e->raw_bytes)) == NULL)
+            goto fail;
+    char purpose[64];
+    if ((st = cl_key_mac_new(&e->record_mac, key, err)) != CL_OK ||
+        (st = cl_key_mac_derived(&e->flip_mac, key, "bloom-flip", err)) != CL_OK)
+        goto fail;
+    for (int t = 0; t < CL_TOKEN_COUNT; t++) {
+        snprintf(purpose, sizeof purpose, "token/%s", token_names[t]);
+        if ((st = cl_key_mac_derived(&e->token_mac[t], key, purpose, err)) != CL_OK)
+            goto fail;
+    }
+    for (int f = 0; f < CL_FILTER_RECORD; f++) {
+        snprintf(purpose, sizeof purpose, "bloom/%s", filter_names[f]);
+        if ((st = cl_key_mac_derived(&e->filter_mac[f], key, purpose, err)) != CL_OK)
+            goto fail;
+        snprintf(purpose, sizeof purpose, "bloom-record/%s", filter_names[f]);
+        if ((st = cl_key_mac_derived(&e->record_filter_mac[f], key, purpose, err)) != CL_OK)
+            goto fail;
+    }
+    *out = e;
+    return CL_OK;
+fail:
+    cl_encoder_free(e);
+    if (st == CL_ENOMEM)
+        cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+    return st;
+}
+
+size_t cl_encoder_filter_bytes(const cl_encoder *e) { return e->out_bytes; }
+
+int cl_encoder_record_token(cl_encoder *e, const char *record_id, size_t len,
+                            char out[CL_TOKEN_CHARS + 1])
+{
+    unsigned char mac[CL_KEY_BYTES];
+    /* "record" 0 source 0 record_id, as one message in three updates. */
+    char prefix[7 + 256 + 1];
+    size_t n = 0;
+    memcpy(prefix, "record", 7);   /* the terminating NUL is the separator */
+    n = 7;
+    size_t sl = e->source_len < 256 ? e->source_len : 256;
+    memcpy(prefix + n, e->source, sl);
+    n += sl;
+    prefix[n++] = '\0';
+    if (cl_key_mac_compute2(e->record_mac, prefix, n, record_id, len, mac) != 0)
+        return -1;
+    hex16(mac, out);
+    return 0;
+}
+
+int cl_encoder_token(cl_encoder *e, cl_encode_token t, const char *value, size_t len,
+                     char out[CL_TOKEN_CHARS + 1])
+{
+    out[0] = '\0';
+    if (len == 0 || (unsigned)t >= CL_TOKEN_COUNT)
+        return 0;
+    unsigned char mac[CL_KEY_BYTES];
+    if (cl_key_mac_compute(e->token_mac[t], value, len, mac) != 0)
+        return -1;
+    hex16(mac, out);
+    return 0;
+}
+
+/* Length of the UTF-8 sequence starting with byte `c` (1 for anything that
+ * does not start a multi-byte sequence, so bad bytes count as characters). */
+static size_t utf8_len(unsigned char c)
+{
+    if (c >= 0xF0 && c < 0xF8)
+        return 4;
+    if (c >= 0xE0)
+        return c < 0xF0 ? 3 : 1;
+    if (c >= 0xC0)
+        return 2;
+    return 1;
+}
+
+/* Set k bits for each q-gram of `value` into `bits` with `mac`.  `k` 0 means
+ * the fixed budget `budget` spread over the q-grams. */
+static int add_grams(cl_encoder *e, cl_key_mac *mac, const char *value, size_t len,
+                     const char *salt, size_t salt_len, unsigned k, unsigned budget,
+                     unsigned char *bits)
+{
+    if (len == 0)
+        return 0;
+    if (len > MAX_VALUE_BYTES)
+        len = MAX_VALUE_BYTES;
+    if (salt_len > MAX_SALT_BYTES)
+        salt_len = MAX_SALT_BYTES;
+    const unsigned q = e->opt.q, pad = q - 1;
+    /* The padded value is pad '_' + value + pad '_'; gram_start holds each
+     * character's offset into it. */
+    char padded[MAX_VALUE_BYTES + 8];
+    memset(padded, '_', pad);
+    memcpy(padded + pad, value, len);
+    memset(padded + pad + len, '_', pad);
+    size_t plen = len + 2 * pad, nchars = 0;
+    for (size_t i = 0; i < plen && nchars < MAX_GRAMS;) {
+        e->gram_start[nchars++] = i;
+        size_t step = utf8_len((unsigned char)padded[i]);
+        i += step <= plen - i ? step : plen - i;
+    }
+    e->gram_start[nchars] = plen;
+    size_t ngrams = nchars >= q ? nchars - q + 1 : 1;
+    unsigned per_gram = k;
+    if (per_gram == 0) {
+        per_gram = (unsigned)((budget + ngrams / 2) / ngrams);
+        if (per_gram == 0)
+            per_gram = 1;
+    }
+    const unsigned m = e->opt.bloom_bits, pb = e->position_bits;
+    char *msg = e->message;
+    memcpy(msg, salt, salt_len);
+    msg[salt_len] = '\0';
+    for (size_t g = 0; g < ngrams; g++) {
+        size_t from = e->gram_start[g];
+        size_t to = g + q <= nchars ? e->gram_start[g + q] : plen;
+        size_t n = salt_len + 1;
+        memcpy(msg + n, padded + from, to - from);
+        n += to - from;
+        msg[n++] = '\0';
+        unsigned char stream[CL_KEY_BYTES];
+        unsigned counter = 0, bit_at = 8 * CL_KEY_BYTES;
+        for (unsigned set = 0; set < per_gram;) {
+            if (bit_at + pb > 8 * CL_KEY_BYTES) {
+                msg[n] = (char)counter++;
+                if (cl_key_mac_compute(mac, msg, n + 1, stream) != 0)
+                    return -1;
+                bit_at = 0;
+            }
+            unsigned pos = 0;
+            for (unsigned b = 0; b < pb; b++, bit_at++)
+                pos = pos << 1 | ((stream[bit_at / 8] >> (7 - bit_at % 8)) & 1u);
+            if (pos >= m)
+                continue;   /* rejection keeps positions uniform */
+            bits[pos / 8] |= (unsigned char)(0x80u >> (pos % 8));
+            set++;
+        }
+    }
+    return 0;
+}
+
+int cl_encoder_bloom(cl_encoder *e, cl_encode_filter f, const char *value, size_t len,
+                     const char *salt, size_t salt_len, unsigned char *bits)
+{
+    memset(bits, 0, e->raw_bytes);
+    if ((unsigned)f >= CL_FILTER_RECORD)
+        return -1;
+    return add_grams(e, e->filter_mac[f], value, len, salt, salt_len, e->opt.bloom_k,
+                     e->opt.bloom_bits / 8, bits);
+}
+
+/* Flip noise, then folding, from e->raw into `dst`.  The noise is drawn
+ * from HMAC(flip subkey, record_token 0 filter 0 counter): secret, and the
+ * same for the same record every time, so output stays deterministic. */
+static int finish_filter(cl_encoder *e, const char *record_token, int f, unsigned char *dst)
+{
+    if (e->opt.flip_probability > 0) {
+        unsigned threshold = (unsigned)(e->opt.flip_probability * 65536.0 + 0.5);
+        char msg[CL_TOKEN_CHARS + 4];
+        memcpy(msg, record_token, CL_TOKEN_CHARS);
+        msg[CL_TOKEN_CHARS] = '\0';
+        msg[CL_TOKEN_CHARS + 1] = (char)('0' + f);
+        unsigned char stream[CL_KEY_BYTES];
+        unsigned counter = 0;
+        for (unsigned p = 0; p < e->opt.bloom_bits; p++) {
+            unsigned at = p % (CL_KEY_BYTES / 2);
+            if (at == 0) {
+                msg[CL_TOKEN_CHARS + 2] = (char)(counter & 0xff);
+                msg[CL_TOKEN_CHARS + 3] = (char)(counter >> 8);
+                counter++;
+                if (cl_key_mac_compute(e->flip_mac, msg, sizeof msg, stream) != 0)
+                    return -1;
+            }
+            unsigned draw = (unsigned)stream[2 * at] << 8 | stream[2 * at + 1];
+            if (draw < threshold)
+                e->raw[p / 8] ^= (unsigned char)(0x80u >> (p % 8));
+        }
+    }
+    if (e->opt.xor_fold)
+        for (size_t i = 0; i < e->out_bytes; i++)
+            dst[i] = e->raw[i] ^ e->raw[i + e->out_bytes];
+    else
+        memcpy(dst, e->raw, e->raw_bytes);
+    return 0;
+}
+
+/* The first '|'-separated value of a field. */
+static size_t first_value(const char *s, size_t len)
+{
+    const char *bar = memchr(s, '|', len);
+    return bar ? (size_t)(bar - s) : len;
+}
+
+/* "a|b|c" of up to three pieces into `buf`; 0 (empty) if any piece is empty. */
+static size_t compose(char *buf, size_t cap, const char *a, size_t alen, const char *b,
+                      size_t blen, const char *c, size_t clen)
+{
+    if (alen == 0 || blen == 0 || (c != NULL && clen == 0) ||
+        alen + blen + clen + 3 > cap)
+        return 0;
+    size_t n = 0;
+    memcpy(buf, a, alen);
+    n = alen;
+    buf[n++] = '|';
+    memcpy(buf + n, b, blen);
+    n += blen;
+    if (c != NULL) {
+        buf[n++] = '|';
+        memcpy(buf + n, c, clen);
+        n += clen;
+    }
+    return n;
+}
+
+int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out)
+{
+    const char *v[CL_FIELD_COUNT];
+    size_t n[CL_FIELD_COUNT];
+    for (int f = 0; f < CL_FIELD_COUNT; f++) {
+        v[f] = rec->value[f] ? rec->value[f] : "";
+        n[f] = rec->value[f] ? first_value(v[f], rec->len[f]) : 0;
+    }
+    if (cl_encoder_record_token(e, v[CL_FIELD_RECORD_ID], rec->len[CL_FIELD_RECORD_ID],
+                                out->record_token) != 0)
+        return -1;
+    out->nhs_number_valid = rec->check[CL_FIELD_NHS_NUMBER] == CL_CHECK_VALID;
+    out->upn_valid = rec->check[CL_FIELD_UPN] == CL_CHECK_VALID;
+
+    const char *year = v[CL_FIELD_DOB];
+    size_t year_len = n[CL_FIELD_DOB] >= 4 ? 4 : 0;
+    cl_postcode pc;
+    memset(&pc, 0, sizeof pc);
+    if (n[CL_FIELD_POSTCODE] > 0 &&
+        cl_postcode_parse(v[CL_FIELD_POSTCODE], n[CL_FIELD_POSTCODE], &pc, NULL) != CL_CHECK_VALID)
+        memset(&pc, 0, sizeof pc);
+    /* cl_soundex reads up to the first space or '|', so the whole field is fine. */
+    char fore_sdx[5] = "", sur_sdx[5] = "";
+    if (n[CL_FIELD_FORENAMES] > 0)
+        cl_soundex(v[CL_FIELD_FORENAMES], fore_sdx);
+    if (n[CL_FIELD_SURNAME] > 0)
+        cl_soundex(v[CL_FIELD_SURNAME], sur_sdx);
+    size_t initial_len = n[CL_FIELD_FORENAMES] > 0
+                             ? utf8_len((unsigned char)v[CL_FIELD_FORENAMES][0]) : 0;
+    if (initial_len > n[CL_FIELD_FORENAMES])
+        initial_len = n[CL_FIELD_FORENAMES];
+
+    char buf[MAX_VALUE_BYTES + 32];
+    size_t len;
+    int bad = 0;
+    bad |= cl_encoder_token(e, CL_TOKEN_NHS_NUMBER, v[CL_FIELD_NHS_NUMBER], n[CL_FIELD_NHS_NUMBER],
+                            out->token[CL_TOKEN_NHS_NUMBER]);
+    bad |= cl_encoder_token(e, CL_TOKEN_UPN, v[CL_FIELD_UPN], n[CL_FIELD_UPN],
+                            out->token[CL_TOKEN_UPN]);
+    bad |= cl_encoder_token(e, CL_TOKEN_LOCAL_ID, v[CL_FIELD_LOCAL_ID], n[CL_FIELD_LOCAL_ID],
+                            out->token[CL_TOKEN_LOCAL_ID]);
+    bad |= cl_encoder_token(e, CL_TOKEN_DOB, v[CL_FIELD_DOB], n[CL_FIELD_DOB],
+                            out->token[CL_TOKEN_DOB]);
+    bad |= cl_encoder_token(e, CL_TOKEN_SEX, v[CL_FIELD_SEX], n[CL_FIELD_SEX],
+                            out->token[CL_TOKEN_SEX]);
+    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE, pc.full, strlen(pc.full),
+                            out->token[CL_TOKEN_POSTCODE]);
+    len = compose(buf, sizeof buf, pc.sector, strlen(pc.sector), year, year_len, NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_SECTOR_YOB, buf, len,
+                            out->token[CL_TOKEN_POSTCODE_SECTOR_YOB]);
+    len = compose(buf, sizeof buf, pc.district, strlen(pc.district), year, year_len, NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_DISTRICT_YOB, buf, len,
+                            out->token[CL_TOKEN_POSTCODE_DISTRICT_YOB]);
+    bad |= cl_encoder_token(e, CL_TOKEN_DOB_YEAR, year, year_len, out->token[CL_TOKEN_DOB_YEAR]);
+    len = compose(buf, sizeof buf, sur_sdx, strlen(sur_sdx), year, year_len, NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_SURNAME_SDX_YOB, buf, len,
+                            out->token[CL_TOKEN_SURNAME_SDX_YOB]);
+    len = compose(buf, sizeof buf, fore_sdx, strlen(fore_sdx), sur_sdx, strlen(sur_sdx), year,
+                  year_len);
+    bad |= cl_encoder_token(e, CL_TOKEN_NAMES_SDX_YOB, buf, len,
+                            out->token[CL_TOKEN_NAMES_SDX_YOB]);
+    len = compose(buf, sizeof buf, pc.full, strlen(pc.full), v[CL_FIELD_FORENAMES], initial_len,
+                  NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_INITIAL, buf, len,
+                            out->token[CL_TOKEN_POSTCODE_INITIAL]);
+    if (bad)
+        return -1;
+
+    /* Field filters and the record-level filter.  The dob filter is not
+     * salted: salting it with its own year would stop a wrong year from
+     * near-agreeing, and a date is no frequency target. */
+    static const int filter_field[CL_FILTER_RECORD] = {
+        CL_FIELD_FORENAMES, CL_FIELD_SURNAME, CL_FIELD_DOB, CL_FIELD_POSTCODE,
+    };
+    const char *salt = e->opt.salt_birth_year ? year : "";
+    size_t salt_len = e->opt.salt_birth_year ? year_len : 0;
+    const unsigned budget = e->opt.bloom_bits / 8;
+    int any = 0;
+    unsigned char *record_raw = e->filter[CL_FILTER_RECORD];   /* built here, finished last */
+    memset(record_raw, 0, e->raw_bytes);
+    for (int f = 0; f < CL_FILTER_RECORD; f++) {
+        int field = filter_field[f];
+        const char *value = field == CL_FIELD_POSTCODE ? pc.full : v[field];
+        size_t vlen = field == CL_FIELD_POSTCODE ? strlen(pc.full) : n[field];
+        const char *s = f == CL_FILTER_DOB ? "" : salt;
+        size_t sl = f == CL_FILTER_DOB ? 0 : salt_len;
+        memset(e->raw, 0, e->raw_bytes);
+        if (add_grams(e, e->filter_mac[f], value, vlen, s, sl, e->opt.bloom_k, budget, e->raw) != 0 ||
+            add_grams(e, e->record_filter_mac[f], value, vlen, salt, salt_len, e->opt.bloom_k,
+                      budget, record_raw) != 0)
+            return -1;
+        out->has_filter[f] = vlen > 0;
+        any |= vlen > 0;
+        if (vlen > 0 && finish_filter(e, out->record_token, f, e->filter[f]) != 0)
+            return -1;
+        if (vlen == 0)
+            memset(e->filter[f], 0, e->raw_bytes);
+        out->filter[f] = e->filter[f];
+    }
+    out->has_filter[CL_FILTER_RECORD] = any;
+    memcpy(e->raw, record_raw, e->raw_bytes);
+    if (any && finish_filter(e, out->record_token, CL_FILTER_RECORD, record_raw) != 0)
+        return -1;
+    out->filter[CL_FILTER_RECORD] = record_raw;
+    return 0;
+}
+
+int cl_encode_looks_identifying(const char *name)
+{
+    static const char *const patterns[] = {
+        "name", "forename", "surname", "dob", "birth", "postcode", "address",
+        "nhs", "upn", "email", "phone",
+    };
+    size_t len = strlen(name);
+    for (size_t p = 0; p < sizeof patterns / sizeof patterns[0]; p++) {
+        size_t plen = strlen(patterns[p]);
+        for (size_t i = 0; i + plen <= len; i++) {
+            size_t j = 0;
+            while (j < plen) {
+                char c = name[i + j];
+                if (c >= 'A' && c <= 'Z')
+                    c = (char)(c - 'A' + 'a');
+                if (c != patterns[p][j])
+                    break;
+                j++;
+            }
+            if (j == plen)
+                return 1;
+        }
+    }
+    return 0;
+}
+
+static void write_ids_header(cl_csv_writer *w)
+{
+    cl_csv_write_str(w, "record_token");
+    for (int t = 0; t < CL_TOKEN_COUNT; t++)
+        cl_csv_write_str(w, token_names[t]);
+    cl_csv_write_str(w, "nhs_number_valid");
+    cl_csv_write_str(w, "upn_valid");
+    for (int f = 0; f < CL_FILTER_COUNT; f++)
+        cl_csv_write_str(w, filter_names[f]);
+    cl_csv_end_row(w);
+}
+
+static void write_ids_row(cl_csv_writer *w, const cl_encoded *enc, size_t filter_bytes,
+                          char *b64)
+{
+    cl_csv_write_str(w, enc->record_token);
+    for (int t = 0; t < CL_TOKEN_COUNT; t++)
+        cl_csv_write_str(w, enc->token[t]);
+    cl_csv_write_str(w, enc->nhs_number_valid ? "1" : "0");
+    cl_csv_write_str(w, enc->upn_valid ? "1" : "0");
+    for (int f = 0; f < CL_FILTER_COUNT; f++) {
+        if (!enc->has_filter[f]) {
+            cl_csv_write_field(w, NULL, 0);
+            continue;
+        }
+        size_t n = cl_clk_base64(b64, enc->filter[f], filter_bytes);
+        cl_csv_write_field(w, b64, n);
+    }
+    cl_csv_end_row(w);
+}
+
+cl_status cl_encode_file(const char *in_path, const cl_schema *schema, const cl_key *key,
+                         const cl_encode_options *opt, const char *ids_path,
+                         const char *payload_path, cl_encode_stats *stats,
+                         void (*progress)(long records), cl_error *err)
+{
+    cl_csv_reader *r = NULL;
+    cl_cleaner *c = NULL;
+    cl_encoder *e = NULL;
+    cl_outfile *ids = NULL, *payload = NULL;
+    cl_csv_writer *iw = NULL, *pw = NULL;
+    cl_strmap *seen = NULL;
+    char *b64 = NULL;
+    cl_encode_stats local;
+    if (stats == NULL)
+        stats = &local;
+    memset(stats, 0, sizeof *stats);
+    snprintf(stats->key_id, sizeof stats->key_id, "%s", cl_key_id(key));
+    cl_encode_options defaults;
+    if (opt == NULL) {
+        cl_encode_options_init(&defaults);
+        opt = &defaults;
+    }
+    const char *source = opt->source ? opt->source : cl_schema_source(schema);
+
+    cl_status st = cl_encoder_new(&e, key, source, opt, err);
+    if (st != CL_OK || (st = cl_csv_open(&r, in_path, 0, err)) != CL_OK)
+        goto done;
+    st = cl_csv_next(r, err);
+    if (st == CL_END) {
+        st = cl_error_set(err, CL_EFORMAT, in_path, 0, "file is empty (no header line)");
+        goto done;
+    }
+    if (st != CL_OK || (st = cl_cleaner_new(&c, schema, r, err)) != CL_OK)
+        goto done;
+    const cl_schema_binding *b = cl_cleaner_binding(c);
+    for (int col = 0; col < b->ncolumns; col++)
+        if (b->column_role[col] == CL_COLUMN_PAYLOAD &&
+            cl_encode_looks_identifying(b->column_names[col])) {
+            st = cl_error_set(err, CL_EFORMAT, in_path, cl_csv_line(r),
+                              "column '%s' looks identifying but the schema neither maps it "
+                              "nor lists it in \"identifying\", so it would reach the payload "
+                              "file; add it to one of them",
+                              b->column_names[col]);
+            goto done;
+        }
+    if ((st = cl_outfile_open(&ids, ids_path, 0, err)) != CL_OK ||
+        (st = cl_outfile_open(&payload, payload_path, 0, err)) != CL_OK)
+        goto done;
+    size_t filter_bytes = cl_encoder_filter_bytes(e);
+    seen = cl_strmap_new();
+    iw = cl_csv_writer_new(cl_outfile_stream(ids));
+    pw = cl_csv_writer_new(cl_outfile_stream(payload));
+    b64 = cl_malloc(4 * ((filter_bytes + 2) / 3) + 1);
+    if (seen == NULL || iw == NULL || pw == NULL || b64 == NULL) {
+        st = cl_error_set(err, CL_ENOMEM, in_path, 0, "out of memory");
+        goto done;
+    }
+    write_ids_header(iw);
+    cl_csv_write_str(pw, "record_token");
+    for (int col = 0; col < b->ncolumns; col++)
+        if (b->column_role[col] == CL_COLUMN_PAYLOAD) {
+            cl_csv_write_str(pw, b->column_names[col]);
+            stats->payload_columns++;
+        }
+    cl_csv_end_row(pw);
+
+    while ((st = cl_csv_next(r, err)) == CL_OK) {
+        cl_clean_record rec;
+        cl_encoded enc;
+        if ((st = cl_cleaner_record(c, r, &rec, err)) != CL_OK)
+            goto done;
+        int64_t first_line;
+        int fresh = cl_strmap_put(seen, rec.value[CL_FIELD_RECORD_ID], rec.len[CL_FIELD_RECORD_ID],
+                                  cl_csv_line(r), &first_line);
+        if (fresh < 0) {
+            st = cl_error_set(err, CL_ENOMEM, in_path, cl_csv_line(r), "out of memory");
+            goto done;
+        }
+        if (fresh == 0) {
+            /* The id itself is not echoed: error logs travel further than data. */
+            st = cl_error_set(err, CL_EFORMAT, in_path, cl_csv_line(r),
+                              "duplicate record id (first on line %lld)", (long long)first_line);
+            goto done;
+        }
+        if (cl_encoder_record(e, &rec, &enc) != 0) {
+            st = cl_error_set(err, CL_EINVAL, in_path, cl_csv_line(r), "HMAC-SHA256 failed");
+            goto done;
+        }
+        write_ids_row(iw, &enc, filter_bytes, b64);
+        cl_csv_write_str(pw, enc.record_token);
+        for (int col = 0; col < b->ncolumns; col++)
+            if (b->column_role[col] == CL_COLUMN_PAYLOAD) {
+                size_t len;
+                const char *s = cl_csv_field(r, (size_t)col, &len);
+                cl_csv_write_field(pw, s, len);
+            }
+        cl_csv_end_row(pw);
+        stats->records++;
+        for (int t = 0; t < CL_TOKEN_COUNT; t++)
+            stats->tokens[t] += enc.token[t][0] != '\0';
+        for (int f = 0; f < CL_FILTER_COUNT; f++)
+            stats->filters[f] += enc.has_filter[f];
+        if (progress && stats->records % 1000000 == 0)
+            progress(stats->records);
+    }
+    if (st != CL_END)
+        goto done;
+    if (stats->records == 0) {
+        st = cl_error_set(err, CL_EFORMAT, in_path, 0, "file has a header but no records");
+        goto done;
+    }
+    if (cl_csv_writer_flush(iw) != CL_OK || cl_csv_writer_flush(pw) != CL_OK) {
+        st = cl_error_set(err, CL_EIO, ids_path, 0, "cannot write output");
+        goto done;
+    }
+    /* Commit both or neither: if the second rename fails, take the first back. */
+    st = cl_outfile_commit(ids, err);
+    ids = NULL;
+    if (st != CL_OK)
+        goto done;
+    st = cl_outfile_commit(payload, err);
+    payload = NULL;
+    if (st != CL_OK) {
+        unlink(ids_path);
+        goto done;
+    }
+    st = CL_OK;
+done:
+    cl_free(b64);
+    cl_csv_writer_free(iw);
+    cl_csv_writer_free(pw);
+    cl_outfile_abort(ids);
+    cl_outfile_abort(payload);
+    cl_strmap_free(seen);
+    cl_cleaner_free(c);
+    cl_csv_close(r);
+    cl_encoder_free(e);
+    return st;
+}
