@@ -133,6 +133,7 @@ static cl_status parse_dob(cl_schema *s, json_t *root, const char *origin, cl_er
 {
     json_t *fmt = json_object_get(root, "dob_format");
     s->dob.format = CL_DATE_AUTO;
+    s->dob.today = cl_date_today();   /* once, so a run is consistent across midnight */
     if (fmt != NULL) {
         static const struct { const char *name; cl_date_format format; } formats[] = {
             {"auto", CL_DATE_AUTO}, {"iso", CL_DATE_ISO}, {"dmy", CL_DATE_DMY},
