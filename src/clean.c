@@ -10,6 +10,7 @@
  * otherwise.
  */
 #include <string.h>
+#include <sys/stat.h>
 
 #include "childlink/clean.h"
 #include "childlink/date.h"
@@ -419,6 +420,14 @@ cl_status cl_clean_file(const char *in_path, const cl_schema *schema, const char
     if (rejects_path && (st = cl_outfile_open(&rej, rejects_path, 0, err)) != CL_OK)
         goto done;
     seen = cl_strmap_new();
+    struct stat sb;
+    /* Size the id set from the file once (about one record per 40 bytes), so
+     * it is not rehashed again and again as it fills. */
+    if (seen && strcmp(in_path, "-") != 0 && stat(in_path, &sb) == 0 && sb.st_size > 0 &&
+        cl_strmap_reserve(seen, (size_t)sb.st_size / 40) != 0) {
+        st = cl_error_set(err, CL_ENOMEM, in_path, 0, "out of memory");
+        goto done;
+    }
     w = cl_csv_writer_new(cl_outfile_stream(out));
     rw = rej ? cl_csv_writer_new(cl_outfile_stream(rej)) : NULL;
     if (seen == NULL || w == NULL || (rej && rw == NULL)) {

@@ -99,9 +99,23 @@ static const char *arena_copy(cl_strmap *m, const char *key, size_t len)
     return p;
 }
 
+static int rehash(cl_strmap *m, size_t cap);
+
 static int grow(cl_strmap *m)
 {
-    size_t cap = m->cap * 2;
+    return rehash(m, m->cap * 2);
+}
+
+int cl_strmap_reserve(cl_strmap *m, size_t n)
+{
+    size_t cap = m->cap;
+    while (n * 10 > cap * 7)
+        cap *= 2;
+    return cap == m->cap ? 0 : rehash(m, cap);
+}
+
+static int rehash(cl_strmap *m, size_t cap)
+{
     slot *slots = cl_calloc(cap, sizeof *slots);
     if (slots == NULL)
         return -1;

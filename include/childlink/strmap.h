@@ -30,6 +30,10 @@ CL_API int cl_strmap_get(const cl_strmap *m, const char *key, size_t len, int64_
 
 CL_API size_t cl_strmap_size(const cl_strmap *m);
 
+/* Make room for `n` keys without regrowing (a hint; fails only when out of
+ * memory: returns -1, else 0). */
+CL_API int cl_strmap_reserve(cl_strmap *m, size_t n) CL_MUST_CHECK;
+
 /* 64-bit hash of bytes (not cryptographic; for tables only). */
 CL_API uint64_t cl_hash_bytes(const void *data, size_t len, uint64_t seed);
 
