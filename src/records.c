@@ -30,18 +30,21 @@ struct cl_strtab {
     size_t nchunks, chunks_cap;
 };
 
+static void strtab_free(cl_strtab *t);
+
 static cl_strtab *strtab_new(void)
 {
     cl_strtab *t = cl_calloc(1, sizeof *t);
-    if (t == NULL || (t->ids = cl_strmap_new()) == NULL) {
-        cl_free(t);
+    if (t == NULL)
         return NULL;
-    }
     t->cap = 1024;
+    t->ids = cl_strmap_new();
     t->text = cl_malloc(t->cap * sizeof *t->text);
     t->len = cl_malloc(t->cap * sizeof *t->len);
-    if (t->text == NULL || t->len == NULL)
-        return NULL;   /* leaks a little on a failure that ends the run anyway */
+    if (t->ids == NULL || t->text == NULL || t->len == NULL) {
+        strtab_free(t);
+        return NULL;
+    }
     t->text[0] = "";
     t->len[0] = 0;
     t->n = 1;

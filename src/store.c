@@ -686,6 +686,7 @@ static cl_status load_payload(builder *b, const cl_store_payload *p, const char 
     }
     if (st != CL_END) goto done;
     st = CL_OK;
+    sqlite3_free(text);
     text = sqlite3_mprintf("CREATE INDEX \"%w_child_id\" ON \"%w\" (child_id)", table, table);
     if (text == NULL) { st = nomem(b); goto done; }
     if ((st = exec(b, text)) != CL_OK) goto done;
