@@ -210,6 +210,32 @@ static void test_twin_guard_and_rules(void **state)
     assert_string_equal(cl_link_classify(small, &model, 0, 6, cl_compare(small, 0, 6), &p), "probabilistic");
 }
 
+static void test_load_out_of_memory(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/small.csv", dir);
+    cl_records_input in = {"s", path, NULL};
+    size_t before = cl_alloc_bytes_in_use();
+    int failures = 0;
+    for (long n = 1; n <= 400; n++) {
+        cl_records *r = NULL;
+        cl_error err;
+        cl_alloc_fail_after(n);
+        cl_status st = cl_records_load(&r, &in, 1, NULL, &err);
+        cl_alloc_fail_after(0);
+        if (st == CL_OK) {
+            cl_records_free(r);
+        } else {
+            assert_int_equal(st, CL_ENOMEM);
+            assert_null(r);
+            failures++;
+        }
+        assert_int_equal(cl_alloc_bytes_in_use(), before);   /* nothing leaked */
+    }
+    assert_true(failures > 10);
+}
+
 static void test_possible_pairs(void **state)
 {
     (void)state;
@@ -225,6 +251,7 @@ int main(void)
         cmocka_unit_test(test_blocking_each_pair_once),
         cmocka_unit_test(test_em_recovers_parameters),
         cmocka_unit_test(test_twin_guard_and_rules),
+        cmocka_unit_test(test_load_out_of_memory),
         cmocka_unit_test(test_possible_pairs),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
