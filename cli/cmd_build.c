@@ -110,8 +110,8 @@ static int run(int argc, char **argv)
         return cli_usage_error(&cmd_build, "unexpected argument '%s'", argv[optind]);
     if (o.linkmap_path == NULL || o.out_path == NULL)
         return cli_usage_error(&cmd_build, "--linkmap and --out are required");
-    for (size_t i = 0; i < o.npayloads; i++)
-        if (strcmp(payloads[i].path, o.out_path) == 0 || strcmp(o.linkmap_path, o.out_path) == 0)
+    for (size_t i = 0; i <= o.npayloads; i++)
+        if (strcmp(i < o.npayloads ? payloads[i].path : o.linkmap_path, o.out_path) == 0)
             return cli_usage_error(&cmd_build, "output '%s' is also an input", o.out_path);
     o.payloads = payloads;
     o.progress = show_progress;

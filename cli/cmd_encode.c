@@ -23,7 +23,7 @@ const cli_command cmd_encode = {
     "Cleans every identifier through the schema, then writes two files, both starting\n"
     "with record_token (a keyed hash of source and record id):\n"
     "  IDS.csv      for the linkage unit: keyed tokens (nhs_number, upn, local_id, dob,\n"
-    "               sex, postcode, postcode_sector_yob, postcode_district_yob, dob_year,\n"
+    "               sex, postcode_yob, postcode_sector_dob, postcode_district_dob, dob_year,\n"
     "               surname_sdx_yob, names_sdx_yob, postcode_initial), nhs_number_valid,\n"
     "               upn_valid, and base64 Bloom filters bf_forenames, bf_surname, bf_dob,\n"
     "               bf_postcode, bf_record.  No clear identifier.\n"

@@ -30,8 +30,8 @@
 #define MAX_SALT_BYTES 16
 
 static const char *const token_names[CL_TOKEN_COUNT] = {
-    "nhs_number", "upn", "local_id", "dob", "sex", "postcode", "postcode_sector_yob",
-    "postcode_district_yob", "dob_year", "surname_sdx_yob", "names_sdx_yob", "postcode_initial",
+    "nhs_number", "upn", "local_id", "dob", "sex", "postcode_yob", "postcode_sector_dob",
+    "postcode_district_dob", "dob_year", "surname_sdx_yob", "names_sdx_yob", "postcode_initial",
 };
 static const char *const filter_names[CL_FILTER_COUNT] = {
     "bf_forenames", "bf_surname", "bf_dob", "bf_postcode", "bf_record",
@@ -395,14 +395,18 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
                             out->token[CL_TOKEN_DOB]);
     bad |= cl_encoder_token(e, CL_TOKEN_SEX, v[CL_FIELD_SEX], n[CL_FIELD_SEX],
                             out->token[CL_TOKEN_SEX]);
-    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE, pc.full, strlen(pc.full),
-                            out->token[CL_TOKEN_POSTCODE]);
-    len = compose(buf, sizeof buf, pc.sector, strlen(pc.sector), year, year_len, NULL, 0);
-    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_SECTOR_YOB, buf, len,
-                            out->token[CL_TOKEN_POSTCODE_SECTOR_YOB]);
-    len = compose(buf, sizeof buf, pc.district, strlen(pc.district), year, year_len, NULL, 0);
-    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_DISTRICT_YOB, buf, len,
-                            out->token[CL_TOKEN_POSTCODE_DISTRICT_YOB]);
+    /* Areas are frequency targets (docs/privacy.md): a postcode only with the
+     * birth year, a sector or district only with the whole date of birth. */
+    len = compose(buf, sizeof buf, pc.full, strlen(pc.full), year, year_len, NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_YOB, buf, len, out->token[CL_TOKEN_POSTCODE_YOB]);
+    len = compose(buf, sizeof buf, pc.sector, strlen(pc.sector), v[CL_FIELD_DOB], n[CL_FIELD_DOB],
+                  NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_SECTOR_DOB, buf, len,
+                            out->token[CL_TOKEN_POSTCODE_SECTOR_DOB]);
+    len = compose(buf, sizeof buf, pc.district, strlen(pc.district), v[CL_FIELD_DOB],
+                  n[CL_FIELD_DOB], NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_DISTRICT_DOB, buf, len,
+                            out->token[CL_TOKEN_POSTCODE_DISTRICT_DOB]);
     bad |= cl_encoder_token(e, CL_TOKEN_DOB_YEAR, year, year_len, out->token[CL_TOKEN_DOB_YEAR]);
     len = compose(buf, sizeof buf, sur_sdx, strlen(sur_sdx), year, year_len, NULL, 0);
     bad |= cl_encoder_token(e, CL_TOKEN_SURNAME_SDX_YOB, buf, len,

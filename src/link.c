@@ -77,18 +77,25 @@ static int within_only(const cl_records *r, size_t i, size_t j) { return r->sour
 
 /* ---- training ---- */
 
+/* EM needs the distribution of comparison vectors, not every vector: past
+ * this many candidate pairs, every k-th pair of each thread is compared and
+ * counted k times. */
+#define TRAINING_PAIRS 8000000ull
+
 typedef struct count_ctx {
     const cl_records *r;
     cl_vector_counts *counts;
     uint64_t pairs;
+    uint64_t stride;
 } count_ctx;
 
 static int count_pair(void *p, size_t i, size_t j, int rule)
 {
     (void)rule;
     count_ctx *c = p;
-    c->pairs++;
-    return cl_vector_counts_add(c->counts, cl_compare(c->r, i, j), 1) != 0;
+    if (c->pairs++ % c->stride != 0)
+        return 0;
+    return cl_vector_counts_add(c->counts, cl_compare(c->r, i, j), c->stride) != 0;
 }
 
 static int thread_count(const cl_link_options *o)
@@ -113,8 +120,12 @@ cl_status cl_link_train(const cl_records *r, const cl_blocking *b, const cl_link
     int nt = thread_count(o);
     count_ctx ctx[MAX_THREADS];
     void *ctxp[MAX_THREADS];
+    uint64_t upper = 0;
+    for (int k = 0; k < CL_NRULES; k++)
+        upper += cl_blocking_rule_pairs(b, k);
+    uint64_t stride = upper > TRAINING_PAIRS ? upper / TRAINING_PAIRS : 1;
     for (int t = 0; t < nt; t++) {
-        ctx[t] = (count_ctx){r, cl_vector_counts_new(), 0};
+        ctx[t] = (count_ctx){r, cl_vector_counts_new(), 0, stride};
         ctxp[t] = &ctx[t];
     }
     st = CL_OK;

@@ -20,8 +20,9 @@
  *     names and postcodes are salted with the birth year, and a record-level
  *     filter holds all fields at once.
  * Columns that a frequency attack would break (a token of a surname, of a
- * phonetic code or of a postcode district alone) are never written: those
- * values appear only combined with the birth year.
+ * phonetic code or of a postcode, sector or district alone) are never
+ * written: names and postcodes appear only combined with the birth year,
+ * sectors and districts only with the full date of birth.
  *
  * The encoder holds one HMAC context per purpose and fixed buffers, so
  * encoding a record allocates nothing.  Output is deterministic: the same
@@ -47,9 +48,9 @@ typedef enum cl_encode_token {
     CL_TOKEN_LOCAL_ID,
     CL_TOKEN_DOB,
     CL_TOKEN_SEX,
-    CL_TOKEN_POSTCODE,
-    CL_TOKEN_POSTCODE_SECTOR_YOB,    /* "SW1A 1|2011" */
-    CL_TOKEN_POSTCODE_DISTRICT_YOB,  /* "SW1A|2011" */
+    CL_TOKEN_POSTCODE_YOB,           /* "SW1A 1AA|2011" */
+    CL_TOKEN_POSTCODE_SECTOR_DOB,    /* "SW1A 1|2011-05-21" */
+    CL_TOKEN_POSTCODE_DISTRICT_DOB,  /* "SW1A|2011-05-21" */
     CL_TOKEN_DOB_YEAR,               /* "2011" */
     CL_TOKEN_SURNAME_SDX_YOB,        /* "B400|2011" */
     CL_TOKEN_NAMES_SDX_YOB,          /* "K300|B400|2011" */
@@ -67,7 +68,7 @@ typedef enum cl_encode_filter {
     CL_FILTER_COUNT
 } cl_encode_filter;
 
-/* Column name of a token ("postcode_sector_yob") or filter ("bf_surname"). */
+/* Column name of a token ("postcode_sector_dob") or filter ("bf_surname"). */
 CL_API const char *cl_encode_token_name(cl_encode_token t);
 CL_API const char *cl_encode_filter_name(cl_encode_filter f);
 

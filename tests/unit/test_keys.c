@@ -198,7 +198,7 @@ static void test_mac_matches_openssl(void **state)
     for (size_t i = 0; i < 4; i++) {
         unsigned char got[32], want[32];
         unsigned int len = 0;
-        size_t n = i == 2 ? 14 : strlen(msgs[i]);
+        size_t n = i == 2 ? 12 : strlen(msgs[i]);
         /* Twice: re-initialisation must not drift. */
         for (int rep = 0; rep < 2; rep++) {
             assert_int_equal(cl_key_mac_compute(m, msgs[i], n, got), 0);
