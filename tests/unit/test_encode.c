@@ -1,0 +1,400 @@
+/*
+ * test_encode.c - tokens, Bloom filters and whole-file encoding: the token
+ * and record-token definitions checked against OpenSSL's HMAC, determinism
+ * and key separation, the filter properties the linker relies on (similar
+ * names stay similar, salt and key change everything, the fixed bit budget),
+ * the option checks, the identifying-column guard, and the file-level
+ * refusals that must leave no output behind.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "childlink/encode.h"
+#include "childlink/schema.h"
+
+static unsigned char key_a[CL_KEY_BYTES], key_b[CL_KEY_BYTES];
+static char dir[] = "/tmp/test_encode.XXXXXX";
+
+static int setup(void **state)
+{
+    (void)state;
+    for (int i = 0; i < CL_KEY_BYTES; i++) {
+        key_a[i] = (unsigned char)i;
+        key_b[i] = (unsigned char)(i * 7 + 1);
+    }
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static cl_encoder *make(const unsigned char *bytes, const cl_encode_options *opt)
+{
+    cl_key *k = NULL;
+    cl_encoder *e = NULL;
+    assert_int_equal(cl_key_from_bytes(&k, bytes, CL_KEY_BYTES, NULL), CL_OK);
+    assert_int_equal(cl_encoder_new(&e, k, "hes", opt, NULL), CL_OK);
+    cl_key_free(k);   /* the encoder must not need it any more */
+    return e;
+}
+
+static int popcount(const unsigned char *b, size_t n)
+{
+    int c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += __builtin_popcount(b[i]);
+    return c;
+}
+
+static double dice(const unsigned char *a, const unsigned char *b, size_t n)
+{
+    int both = 0;
+    for (size_t i = 0; i < n; i++)
+        both += __builtin_popcount((unsigned)(a[i] & b[i]));
+    int s = popcount(a, n) + popcount(b, n);
+    return s ? 2.0 * both / s : 0.0;
+}
+
+static void test_record_token_definition(void **state)
+{
+    (void)state;
+    cl_encoder *e = make(key_a, NULL);
+    char tok[CL_TOKEN_CHARS + 1];
+    assert_int_equal(cl_encoder_record_token(e, "123", 3, tok), 0);
+    unsigned char mac[32];
+    unsigned int len;
+    HMAC(EVP_sha256(), key_a, 32, (const unsigned char *)"record\0hes\000123", 14, mac, &len);
+    char want[33];
+    for (int i = 0; i < 16; i++)
+        snprintf(want + 2 * i, 3, "%02x", mac[i]);
+    assert_string_equal(tok, want);
+    cl_encoder_free(e);
+}
+
+static void test_tokens_keyed_and_separated(void **state)
+{
+    (void)state;
+    cl_encoder *a = make(key_a, NULL), *b = make(key_b, NULL);
+    char t1[33], t2[33], t3[33], t4[33];
+    assert_int_equal(cl_encoder_token(a, CL_TOKEN_DOB, "2011-05-21", 10, t1), 0);
+    assert_int_equal(cl_encoder_token(a, CL_TOKEN_DOB, "2011-05-21", 10, t2), 0);
+    assert_string_equal(t1, t2);                       /* deterministic */
+    assert_int_equal(strlen(t1), CL_TOKEN_CHARS);
+    assert_int_equal(cl_encoder_token(b, CL_TOKEN_DOB, "2011-05-21", 10, t3), 0);
+    assert_string_not_equal(t1, t3);                   /* another key */
+    assert_int_equal(cl_encoder_token(a, CL_TOKEN_DOB_YEAR, "2011-05-21", 10, t4), 0);
+    assert_string_not_equal(t1, t4);                   /* another column */
+    assert_int_equal(cl_encoder_token(a, CL_TOKEN_DOB, "2011-05-22", 10, t4), 0);
+    assert_string_not_equal(t1, t4);
+    assert_int_equal(cl_encoder_token(a, CL_TOKEN_DOB, "", 0, t4), 0);
+    assert_string_equal(t4, "");                        /* missing stays missing */
+    /* Token = HMAC(HMAC(key, "childlink derive\0token/dob"), value). */
+    unsigned char sub[32], mac[32];
+    unsigned int len;
+    HMAC(EVP_sha256(), key_a, 32, (const unsigned char *)"childlink derive\0token/dob", 26, sub, &len);
+    HMAC(EVP_sha256(), sub, 32, (const unsigned char *)"2011-05-21", 10, mac, &len);
+    char want[33];
+    for (int i = 0; i < 16; i++)
+        snprintf(want + 2 * i, 3, "%02x", mac[i]);
+    assert_string_equal(t1, want);
+    cl_encoder_free(a);
+    cl_encoder_free(b);
+}
+
+static void test_bloom_properties(void **state)
+{
+    (void)state;
+    cl_encoder *e = make(key_a, NULL), *other = make(key_b, NULL);
+    unsigned char a[128], b[128], c[128], d[128];
+    assert_int_equal(cl_encoder_filter_bytes(e), 128);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "", 0, "2011", 4, a), 0);
+    assert_int_equal(popcount(a, 128), 0);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "bailey", 6, "2011", 4, a), 0);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "bailey", 6, "2011", 4, b), 0);
+    assert_memory_equal(a, b, 128);
+    /* Fixed budget: 128 draws per field, so ~120 distinct bits whatever the length. */
+    int set_short = popcount(a, 128);
+    assert_in_range(set_short, 90, 128);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "featherstonehaugh", 17, "2011", 4, c), 0);
+    assert_in_range(popcount(c, 128), 90, 128);
+    /* A one-letter typo stays close; another name does not. */
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "baily", 5, "2011", 4, c), 0);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "shelley", 7, "2011", 4, d), 0);
+    double near = dice(a, c, 128), far = dice(a, d, 128);
+    assert_true(near > 0.6);
+    assert_true(far < 0.5 && near > far + 0.25);
+    /* Salt, field and key each change the filter completely. */
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "bailey", 6, "2012", 4, c), 0);
+    assert_true(dice(a, c, 128) < 0.35);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "bailey", 6, "2011", 4, c), 0);
+    assert_true(dice(a, c, 128) < 0.35);
+    assert_int_equal(cl_encoder_bloom(other, CL_FILTER_SURNAME, "bailey", 6, "2011", 4, c), 0);
+    assert_true(dice(a, c, 128) < 0.35);
+    /* The record filter is not built alone. */
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_RECORD, "x", 1, "", 0, c), -1);
+    cl_encoder_free(e);
+    cl_encoder_free(other);
+}
+
+static void test_bloom_fixed_k_and_utf8(void **state)
+{
+    (void)state;
+    cl_encode_options opt;
+    cl_encode_options_init(&opt);
+    opt.bloom_k = 3;
+    opt.bloom_bits = 1000 / 64 * 64 + 64;   /* 1024: power of two */
+    opt.bloom_bits = 960;                  /* not a power of two: rejection path */
+    cl_encoder *e = make(key_a, &opt);
+    unsigned char a[120], b[120];
+    /* "_ab_" has 3 bigrams: at most 9 bits. */
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "ab", 2, "", 0, a), 0);
+    assert_in_range(popcount(a, 120), 1, 9);
+    /* Code points, not bytes: "zoë" and "zoe" share 2 of 4 bigrams. */
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "zo\xc3\xab", 4, "", 0, a), 0);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "zoe", 3, "", 0, b), 0);
+    assert_in_range(popcount(a, 120), 1, 12);
+    double d = dice(a, b, 120);
+    assert_true(d > 0.3 && d < 0.8);
+    cl_encoder_free(e);
+}
+
+static void test_options_checked(void **state)
+{
+    (void)state;
+    cl_key *k = NULL;
+    cl_encoder *e = NULL;
+    cl_error err;
+    assert_int_equal(cl_key_from_bytes(&k, key_a, CL_KEY_BYTES, NULL), CL_OK);
+    cl_encode_options opt;
+    unsigned bad_bits[] = {0, 32, 100, 65600};
+    for (size_t i = 0; i < 4; i++) {
+        cl_encode_options_init(&opt);
+        opt.bloom_bits = bad_bits[i];
+        assert_int_equal(cl_encoder_new(&e, k, "s", &opt, &err), CL_EINVAL);
+        assert_null(e);
+    }
+    cl_encode_options_init(&opt);
+    opt.q = 0;
+    assert_int_equal(cl_encoder_new(&e, k, "s", &opt, &err), CL_EINVAL);
+    cl_encode_options_init(&opt);
+    opt.flip_probability = 0.6;
+    assert_int_equal(cl_encoder_new(&e, k, "s", &opt, &err), CL_EINVAL);
+    cl_encode_options_init(&opt);
+    opt.bloom_k = 1000;
+    assert_int_equal(cl_encoder_new(&e, k, "s", &opt, &err), CL_EINVAL);
+    /* Out of memory at every allocation of cl_encoder_new fails cleanly. */
+    for (long n = 1; n < 12; n++) {
+        cl_alloc_fail_after(n);
+        cl_status st = cl_encoder_new(&e, k, "s", NULL, &err);
+        cl_alloc_fail_after(0);
+        if (st == CL_OK) {
+            cl_encoder_free(e);
+            break;
+        }
+        assert_int_equal(st, CL_ENOMEM);
+        assert_null(e);
+    }
+    cl_key_free(k);
+}
+
+static void fill_record(cl_clean_record *rec, const char *const *values)
+{
+    memset(rec, 0, sizeof *rec);
+    for (int f = 0; f < CL_FIELD_COUNT; f++) {
+        rec->value[f] = values[f];
+        rec->len[f] = strlen(values[f]);
+        rec->check[f] = values[f][0] ? CL_CHECK_VALID : CL_CHECK_MISSING;
+    }
+}
+
+static void test_record_fold_flip(void **state)
+{
+    (void)state;
+    const char *vals[CL_FIELD_COUNT] = {"r1", "9434765919", "", "", "katie olivia|kate",
+                                        "bailey", "2011-05-21", "F", "AH1 0EY", ""};
+    cl_clean_record rec;
+    fill_record(&rec, vals);
+    cl_encoder *e = make(key_a, NULL);
+    cl_encoded x;
+    assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
+    assert_true(x.nhs_number_valid);
+    assert_false(x.upn_valid);
+    assert_string_equal(x.token[CL_TOKEN_UPN], "");
+    char t[33];
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_NAMES_SDX_YOB, "K300|B400|2011", 14, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_NAMES_SDX_YOB], t);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_POSTCODE_DISTRICT_DOB, "AH1|2011-05-21", 14, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_POSTCODE_DISTRICT_DOB], t);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_POSTCODE_YOB, "AH1 0EY|2011", 12, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_POSTCODE_YOB], t);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_POSTCODE_INITIAL, "AH1 0EY|k", 9, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_POSTCODE_INITIAL], t);
+    /* Forenames filter: the first value only, salted with the birth year. */
+    unsigned char want[128], plain[128], rec_bits[128];
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011", 4, want), 0);
+    assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_DOB, "2011-05-21", 10, "", 0, want), 0);
+    assert_memory_equal(x.filter[CL_FILTER_DOB], want, 128);
+    assert_true(x.has_filter[CL_FILTER_RECORD]);
+    memcpy(plain, x.filter[CL_FILTER_SURNAME], 128);
+    memcpy(rec_bits, x.filter[CL_FILTER_RECORD], 128);
+    assert_true(popcount(rec_bits, 128) > popcount(plain, 128));
+    cl_encoder_free(e);
+
+    cl_encode_options opt;
+    cl_encode_options_init(&opt);
+    opt.xor_fold = 1;
+    opt.flip_probability = 0.1;
+    e = make(key_a, &opt);
+    assert_int_equal(cl_encoder_filter_bytes(e), 64);
+    cl_encoded y, z;
+    assert_int_equal(cl_encoder_record(e, &rec, &y), 0);
+    unsigned char folded[64];
+    memcpy(folded, y.filter[CL_FILTER_SURNAME], 64);
+    assert_int_equal(cl_encoder_record(e, &rec, &z), 0);
+    assert_memory_equal(folded, z.filter[CL_FILTER_SURNAME], 64);   /* noise is deterministic */
+    unsigned char nf[64];
+    for (int i = 0; i < 64; i++)
+        nf[i] = plain[i] ^ plain[i + 64];
+    assert_memory_not_equal(folded, nf, 64);   /* ~10% of bits flipped */
+    int differ = 0;
+    for (int i = 0; i < 64; i++)
+        differ += __builtin_popcount((unsigned)(folded[i] ^ nf[i]));
+    assert_in_range(differ, 40, 140);
+    cl_encoder_free(e);
+
+    /* Nothing known: no tokens, no filters, but a record token. */
+    const char *empty[CL_FIELD_COUNT] = {"r9", "", "", "", "", "", "", "", "", ""};
+    fill_record(&rec, empty);
+    e = make(key_a, NULL);
+    assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
+    assert_int_equal(strlen(x.record_token), 32);
+    for (int i = 0; i < CL_TOKEN_COUNT; i++)
+        assert_string_equal(x.token[i], "");
+    for (int f = 0; f < CL_FILTER_COUNT; f++)
+        assert_false(x.has_filter[f]);
+    cl_encoder_free(e);
+}
+
+static void test_looks_identifying(void **state)
+{
+    (void)state;
+    const char *yes[] = {"Forename", "MOTHER_NAME", "PersonBirthDate", "dob", "HomePostcode",
+                         "ADDRESS1", "nhsno", "Former_UPN", "Email", "phone_number", "SURNAME"};
+    const char *no[] = {"ADMIDATE", "LSOA11", "URN", "diagnosis", "la", "", "POST", "NH"};
+    for (size_t i = 0; i < sizeof yes / sizeof *yes; i++)
+        if (!cl_encode_looks_identifying(yes[i]))
+            fail_msg("'%s' should look identifying", yes[i]);
+    for (size_t i = 0; i < sizeof no / sizeof *no; i++)
+        if (cl_encode_looks_identifying(no[i]))
+            fail_msg("'%s' should not look identifying", no[i]);
+}
+
+static int exists(const char *p) { return access(p, F_OK) == 0; }
+
+static void test_encode_file(void **state)
+{
+    (void)state;
+    cl_key *k = NULL;
+    cl_schema *generic = NULL, *leaky_ok = NULL;
+    cl_error err;
+    assert_int_equal(cl_key_from_bytes(&k, key_a, CL_KEY_BYTES, NULL), CL_OK);
+    assert_int_equal(cl_schema_load(&generic, "generic", NULL), CL_OK);
+    assert_int_equal(cl_schema_load(&leaky_ok, "tests/data/encode/schema_leaky_ok.json", &err), CL_OK);
+    char ids[256], pay[256];
+    snprintf(ids, sizeof ids, "%s/ids.csv", dir);
+    snprintf(pay, sizeof pay, "%s/pay.csv", dir);
+    cl_encode_stats stats;
+    cl_encode_options opt;
+    cl_encode_options_init(&opt);
+    opt.source = "test";
+    assert_int_equal(cl_encode_file("tests/data/encode/good.csv", generic, k, &opt, ids, pay,
+                                    &stats, NULL, &err), CL_OK);
+    assert_int_equal(stats.records, 3);
+    assert_int_equal(stats.payload_columns, 2);
+    assert_int_equal(stats.tokens[CL_TOKEN_NHS_NUMBER], 2);
+    assert_int_equal(stats.filters[CL_FILTER_RECORD], 2);
+    FILE *f = fopen(pay, "rb");
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "record_token,admission_date,diagnosis\n");
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_non_null(strstr(line, ",2016-01-02,\"S52,0\"\n"));   /* unchanged, re-quoted */
+    fclose(f);
+
+    /* Refusals leave neither output behind. */
+    unlink(ids);
+    unlink(pay);
+    assert_int_equal(cl_encode_file("tests/data/encode/leaky.csv", generic, k, NULL, ids, pay,
+                                    NULL, NULL, &err), CL_EFORMAT);
+    assert_non_null(strstr(err.message, "column 'Mother_Name' looks identifying"));
+    assert_false(exists(ids) || exists(pay));
+    assert_int_equal(cl_encode_file("tests/data/encode/leaky.csv", leaky_ok, k, NULL, ids, pay,
+                                    NULL, NULL, &err), CL_OK);
+    unlink(ids);
+    unlink(pay);
+    assert_int_equal(cl_encode_file("tests/data/encode/dup.csv", generic, k, NULL, ids, pay,
+                                    NULL, NULL, &err), CL_EFORMAT);
+    assert_int_equal(err.line, 4);
+    assert_non_null(strstr(err.message, "duplicate record id"));
+    assert_false(exists(ids) || exists(pay));
+    assert_int_equal(cl_encode_file("tests/data/encode/ragged.csv", generic, k, NULL, ids, pay,
+                                    NULL, NULL, &err), CL_EFORMAT);
+    assert_false(exists(ids) || exists(pay));
+    assert_int_equal(cl_encode_file("tests/data/encode/header_only.csv", generic, k, NULL, ids,
+                                    pay, NULL, NULL, &err), CL_EFORMAT);
+    assert_false(exists(ids) || exists(pay));
+    assert_int_equal(cl_encode_file("tests/data/encode/none.csv", generic, k, NULL, ids, pay,
+                                    NULL, NULL, &err), CL_EIO);
+    assert_false(exists(ids) || exists(pay));
+    /* Out of memory while setting up: an error, and still no outputs.  (Later
+     * allocations reach cl_cleaner_new, whose out-of-memory path is not ours.) */
+    for (long n = 1; n < 30; n++) {
+        cl_alloc_fail_after(n);
+        cl_status st = cl_encode_file("tests/data/encode/good.csv", generic, k, NULL, ids, pay,
+                                      NULL, NULL, &err);
+        cl_alloc_fail_after(0);
+        if (st == CL_OK) {
+            unlink(ids);
+            unlink(pay);
+            break;
+        }
+        assert_int_equal(st, CL_ENOMEM);
+        assert_false(exists(ids) || exists(pay));
+    }
+    cl_schema_free(generic);
+    cl_schema_free(leaky_ok);
+    cl_key_free(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_record_token_definition),
+        cmocka_unit_test(test_tokens_keyed_and_separated),
+        cmocka_unit_test(test_bloom_properties),
+        cmocka_unit_test(test_bloom_fixed_k_and_utf8),
+        cmocka_unit_test(test_options_checked),
+        cmocka_unit_test(test_record_fold_flip),
+        cmocka_unit_test(test_looks_identifying),
+        cmocka_unit_test(test_encode_file),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
