@@ -187,13 +187,6 @@ static unsigned dob_level(const cl_records *r, size_t i, size_t j)
     return 5;
 }
 
-/* Length of the sector ("SW1A 1") and district ("SW1A") of a standard postcode. */
-static size_t district_len(const char *p, size_t len)
-{
-    const char *sp = memchr(p, ' ', len);
-    return sp ? (size_t)(sp - p) : len;
-}
-
 static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
 {
     const uint32_t *pa = r->postcode[i], *pb = r->postcode[j];
@@ -204,17 +197,10 @@ static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
         for (int y = 0; y < CL_MAX_ALTERNATIVES && pb[y]; y++) {
             if (pa[x] == pb[y])
                 return 1;
-            size_t alen, blen;
-            const char *as = cl_records_str(r, pa[x], &alen);
-            const char *bs = cl_records_str(r, pb[y], &blen);
-            size_t da = district_len(as, alen), db = district_len(bs, blen);
-            if (da != db || memcmp(as, bs, da) != 0)
-                continue;
-            /* same district; same sector when the digit after the space agrees */
-            if (alen > da + 1 && blen > db + 1 && as[da + 1] == bs[db + 1])
-                best = best < 2 ? best : 2;
-            else
-                best = best < 3 ? best : 3;
+            if (r->postcode_sector[i][x] && r->postcode_sector[i][x] == r->postcode_sector[j][y])
+                best = 2;
+            else if (best > 3 && r->postcode_district[i][x] == r->postcode_district[j][y])
+                best = 3;
         }
     return best;
 }

@@ -132,7 +132,7 @@ static int grow_columns(cl_records *r, size_t cap)
         r->field = p;                                                  \
     } while (0)
     GROW(source); GROW(record_id); GROW(line); GROW(forename); GROW(forenames);
-    GROW(surname); GROW(postcode); GROW(local_id); GROW(ethnicity);
+    GROW(surname); GROW(postcode); GROW(postcode_sector); GROW(postcode_district); GROW(local_id); GROW(ethnicity);
     GROW(forename_soundex); GROW(surname_soundex); GROW(forename_nysiis);
     GROW(surname_nysiis); GROW(dob); GROW(sex); GROW(nhs); GROW(nhs_valid);
     GROW(upn); GROW(upn_valid);
@@ -155,7 +155,8 @@ void cl_records_free(cl_records *r)
         cl_free(r->source_names[i]);
     cl_free(r->source_names);
     void *cols[] = {r->source, r->record_id, r->line, r->forename, r->forenames, r->surname,
-                    r->postcode, r->local_id, r->ethnicity, r->forename_soundex,
+                    r->postcode, r->postcode_sector, r->postcode_district, r->local_id,
+                    r->ethnicity, r->forename_soundex,
                     r->surname_soundex, r->forename_nysiis, r->surname_nysiis, r->dob, r->sex,
                     r->nhs, r->nhs_valid, r->upn, r->upn_valid, r->forename_count,
                     r->surname_count, r->postcode_count};
@@ -209,6 +210,23 @@ static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_recor
         intern_alternatives(t, c->value[CL_FIELD_POSTCODE], c->len[CL_FIELD_POSTCODE],
                             r->postcode[i]) != 0)
         return CL_ENOMEM;
+    /* Sector and district of each postcode, interned, so comparing them is an
+     * integer compare. */
+    for (int k = 0; k < CL_MAX_ALTERNATIVES; k++) {
+        r->postcode_sector[i][k] = r->postcode_district[i][k] = 0;
+        if (r->postcode[i][k] == 0)
+            continue;
+        size_t plen;
+        const char *pc = cl_records_str(r, r->postcode[i][k], &plen);
+        const char *space = memchr(pc, ' ', plen);
+        size_t dlen = space ? (size_t)(space - pc) : plen;
+        uint32_t district = intern(t, pc, dlen);
+        uint32_t sector = space && plen > dlen + 1 ? intern(t, pc, dlen + 2) : 0;
+        if (district == UINT32_MAX || sector == UINT32_MAX)
+            return CL_ENOMEM;
+        r->postcode_district[i][k] = district;
+        r->postcode_sector[i][k] = sector;
+    }
     r->record_id[i] = id;
     r->forename[i] = f1;
     r->forenames[i] = fall;

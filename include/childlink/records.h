@@ -34,6 +34,8 @@ typedef struct cl_records {
     uint32_t *forenames;      /* all forenames, space-separated */
     uint32_t (*surname)[CL_MAX_ALTERNATIVES];
     uint32_t (*postcode)[CL_MAX_ALTERNATIVES];
+    uint32_t (*postcode_sector)[CL_MAX_ALTERNATIVES];    /* "SW1A 1", interned */
+    uint32_t (*postcode_district)[CL_MAX_ALTERNATIVES];  /* "SW1A", interned */
     uint32_t *local_id;
     uint32_t *ethnicity;
     char (*forename_soundex)[5];
