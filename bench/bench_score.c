@@ -49,7 +49,7 @@ int main(void)
     cl_error err;
     cl_synth_options so;
     cl_synth_options_default(&so);
-    so.children = 20000;
+    so.children = getenv("BENCH_SCORE_CHILDREN") ? atol(getenv("BENCH_SCORE_CHILDREN")) : 20000;
     so.force = 1;
     if (cl_synth_run(&so, dir, &err) != CL_OK) {
         fprintf(stderr, "bench_score: %s\n", err.message);

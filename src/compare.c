@@ -110,7 +110,8 @@ static unsigned jw_band(const cl_records *r, uint32_t a, uint32_t b)
 
 static unsigned forename_level(const cl_records *r, size_t i, size_t j)
 {
-    uint32_t a = r->forename[i], b = r->forename[j];
+    const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
+    uint32_t a = A->forename, b = B->forename;
     if (a == 0 || b == 0)
         return 0;
     if (a == b)
@@ -121,14 +122,14 @@ static unsigned forename_level(const cl_records *r, size_t i, size_t j)
     size_t alen, blen, falen, fblen;
     const char *as = cl_records_str(r, a, &alen);
     const char *bs = cl_records_str(r, b, &blen);
-    const char *fa = cl_records_str(r, r->forenames[i], &falen);
-    const char *fb = cl_records_str(r, r->forenames[j], &fblen);
+    const char *fa = cl_records_str(r, A->forenames, &falen);
+    const char *fb = cl_records_str(r, B->forenames, &fblen);
     if (has_token(fb, fblen, as, alen) || has_token(fa, falen, bs, blen))
         return 3;
-    if (in_ids(a, r->surname[j]) || in_ids(b, r->surname[i]))
+    if (in_ids(a, B->surname) || in_ids(b, A->surname))
         return 4;
     if (band == 5 ||
-        (r->forename_nysiis[i][0] && strcmp(r->forename_nysiis[i], r->forename_nysiis[j]) == 0))
+        (A->forename_nysiis[0] && memcmp(A->forename_nysiis, B->forename_nysiis, sizeof A->forename_nysiis) == 0))
         return 5;
     return 6;
 }
@@ -150,7 +151,8 @@ static unsigned surname_pair_level(const cl_records *r, uint32_t a, uint32_t b)
 
 static unsigned surname_level(const cl_records *r, size_t i, size_t j)
 {
-    const uint32_t *sa = r->surname[i], *sb = r->surname[j];
+    const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
+    const uint32_t *sa = A->surname, *sb = B->surname;
     if (sa[0] == 0 || sb[0] == 0)
         return 0;
     unsigned best = 6;
@@ -162,18 +164,19 @@ static unsigned surname_level(const cl_records *r, size_t i, size_t j)
         }
     if (best <= 3)
         return best;
-    if ((r->forename[j] && in_ids(r->forename[j], sa)) ||
-        (r->forename[i] && in_ids(r->forename[i], sb)))
+    if ((B->forename && in_ids(B->forename, sa)) ||
+        (A->forename && in_ids(A->forename, sb)))
         return 4;
-    if (best == 6 && r->surname_soundex[i][0] &&
-        strcmp(r->surname_soundex[i], r->surname_soundex[j]) == 0)
+    if (best == 6 && A->surname_soundex[0] &&
+        memcmp(A->surname_soundex, B->surname_soundex, sizeof A->surname_soundex) == 0)
         return 5;
     return best;
 }
 
 static unsigned dob_level(const cl_records *r, size_t i, size_t j)
 {
-    cl_sim_date a = r->dob[i], b = r->dob[j];
+    const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
+    cl_sim_date a = A->dob, b = B->dob;
     if (a.days == CL_NO_DATE || b.days == CL_NO_DATE)
         return 0;
     if (a.days == b.days)
@@ -189,7 +192,8 @@ static unsigned dob_level(const cl_records *r, size_t i, size_t j)
 
 static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
 {
-    const uint32_t *pa = r->postcode[i], *pb = r->postcode[j];
+    const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
+    const uint32_t *pa = A->postcode, *pb = B->postcode;
     if (pa[0] == 0 || pb[0] == 0)
         return 0;
     unsigned best = 4;
@@ -197,9 +201,9 @@ static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
         for (int y = 0; y < CL_MAX_ALTERNATIVES && pb[y]; y++) {
             if (pa[x] == pb[y])
                 return 1;
-            if (r->postcode_sector[i][x] && r->postcode_sector[i][x] == r->postcode_sector[j][y])
+            if (A->postcode_sector[x] && A->postcode_sector[x] == B->postcode_sector[y])
                 best = 2;
-            else if (best > 3 && r->postcode_district[i][x] == r->postcode_district[j][y])
+            else if (best > 3 && A->postcode_district[x] == B->postcode_district[y])
                 best = 3;
         }
     return best;
@@ -217,17 +221,18 @@ static unsigned exact_id_level(const char *a, const char *b, size_t len)
 
 cl_vector cl_compare(const cl_records *r, size_t i, size_t j)
 {
+    const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
     cl_vector v = forename_level(r, i, j);
     v |= surname_level(r, i, j) << 4;
     v |= dob_level(r, i, j) << 8;
-    unsigned sex = r->sex[i] && r->sex[j] ? (r->sex[i] == r->sex[j] ? 1u : 2u) : 0u;
+    unsigned sex = A->sex && B->sex ? (A->sex == B->sex ? 1u : 2u) : 0u;
     v |= sex << 12;
     v |= postcode_level(r, i, j) << 16;
-    v |= exact_id_level(r->nhs[i], r->nhs[j], 10) << 20;
-    v |= exact_id_level(r->upn[i], r->upn[j], 13) << 24;
+    v |= exact_id_level(A->nhs, B->nhs, 10) << 20;
+    v |= exact_id_level(A->upn, B->upn, 13) << 24;
     unsigned local = 0;
-    if (r->source[i] == r->source[j] && r->local_id[i] && r->local_id[j])
-        local = r->local_id[i] == r->local_id[j] ? 1 : 2;
+    if (A->source == B->source && A->local_id && B->local_id)
+        local = A->local_id == B->local_id ? 1 : 2;
     v |= (cl_vector)local << 28;
     return v;
 }

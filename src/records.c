@@ -159,7 +159,7 @@ void cl_records_free(cl_records *r)
                     r->ethnicity, r->forename_soundex,
                     r->surname_soundex, r->forename_nysiis, r->surname_nysiis, r->dob, r->sex,
                     r->nhs, r->nhs_valid, r->upn, r->upn_valid, r->forename_count,
-                    r->surname_count, r->postcode_count};
+                    r->surname_count, r->postcode_count, r->hot};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         cl_free(cols[i]);
     strtab_free(r->strings);
@@ -262,6 +262,37 @@ static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_recor
         memcpy(r->upn[i], c->value[CL_FIELD_UPN], 13);
     r->upn_valid[i] = c->check[CL_FIELD_UPN] == CL_CHECK_VALID && c->reason[CL_FIELD_UPN] == NULL;
     r->n++;
+    return CL_OK;
+}
+
+static cl_status build_hot(cl_records *r)
+{
+    r->hot = cl_malloc((r->n ? r->n : 1) * sizeof *r->hot);
+    if (r->hot == NULL)
+        return CL_ENOMEM;
+    for (size_t i = 0; i < r->n; i++) {
+        cl_hot_record *h = &r->hot[i];
+        memset(h, 0, sizeof *h);
+        h->forename = r->forename[i];
+        h->forenames = r->forenames[i];
+        h->local_id = r->local_id[i];
+        for (int k = 0; k < CL_MAX_ALTERNATIVES; k++) {
+            h->surname[k] = r->surname[i][k];
+            h->postcode[k] = r->postcode[i][k];
+            h->postcode_sector[k] = r->postcode_sector[i][k];
+            h->postcode_district[k] = r->postcode_district[i][k];
+        }
+        h->dob = r->dob[i];
+        h->source = r->source[i];
+        h->sex = r->sex[i];
+        memcpy(h->nhs, r->nhs[i], sizeof h->nhs);
+        memcpy(h->upn, r->upn[i], sizeof h->upn);
+        /* zero-padded, so the codes compare with memcmp */
+        memcpy(h->forename_nysiis, r->forename_nysiis[i],
+               strnlen(r->forename_nysiis[i], sizeof h->forename_nysiis));
+        memcpy(h->surname_soundex, r->surname_soundex[i],
+               strnlen(r->surname_soundex[i], sizeof h->surname_soundex));
+    }
     return CL_OK;
 }
 
@@ -414,7 +445,7 @@ cl_status cl_records_load(cl_records **out, const cl_records_input *inputs, int 
             goto fail;
         }
     }
-    if (count_frequencies(r) != CL_OK) {
+    if (count_frequencies(r) != CL_OK || build_hot(r) != CL_OK) {
         st = cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
         goto fail;
     }
