@@ -207,6 +207,8 @@ static int run(int argc, char **argv)
         strcmp(ids, "-") == 0 || strcmp(payload, "-") == 0)
         return cli_usage_error(&cmd_encode,
                                "input, --ids and --payload must be three different files");
+    if (strcmp(ids, key_path) == 0 || strcmp(payload, key_path) == 0)
+        return cli_usage_error(&cmd_encode, "an output would overwrite the key file");
 
     cl_error err;
     cl_error_clear(&err);

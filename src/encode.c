@@ -6,12 +6,14 @@
  * each output.  The encoder owns one HMAC context per subkey and every
  * buffer, sized once from the options, so the loop allocates nothing.
  *
- * Bloom positions: for each q-gram the bit stream HMAC(subkey, salt 0 gram 0
- * counter) is read ceil(log2(bits)) bits at a time; a draw >= bits is
- * rejected (only possible when bits is not a power of two) so that every
- * position is uniform.  One HMAC gives 256 bits, i.e. 25 positions of a
- * 1024-bit filter, so most q-grams cost one HMAC per filter.
+ * Bloom positions: for each q-gram the bit stream made of HMAC(subkey, salt 0
+ * gram 0 c) for c = 0, 1, ... (c one byte) is read ceil(log2(bits)) bits at
+ * a time, most significant bit first; a draw >= bits is rejected (only
+ * possible when bits is not a power of two) so that every position is
+ * uniform.  One HMAC gives 256 bits, i.e. 25 positions of a 1024-bit
+ * filter, so most q-grams cost one HMAC per filter.
  */
+#include <stdint.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -256,18 +258,25 @@ static int add_grams(cl_encoder *e, cl_key_mac *mac, const char *value, size_t l
         memcpy(msg + n, padded + from, to - from);
         n += to - from;
         msg[n++] = '\0';
+        /* The stream HMAC(..0) || HMAC(..1) || ... is read pb bits at a
+         * time, most significant first, through a small bit window. */
         unsigned char stream[CL_KEY_BYTES];
-        unsigned counter = 0, bit_at = 8 * CL_KEY_BYTES;
+        unsigned counter = 0, byte_at = CL_KEY_BYTES, window_bits = 0;
+        uint32_t window = 0;
         for (unsigned set = 0; set < per_gram;) {
-            if (bit_at + pb > 8 * CL_KEY_BYTES) {
-                msg[n] = (char)counter++;
-                if (cl_key_mac_compute(mac, msg, n + 1, stream) != 0)
-                    return -1;
-                bit_at = 0;
+            while (window_bits < pb) {
+                if (byte_at == CL_KEY_BYTES) {
+                    msg[n] = (char)counter++;
+                    if (cl_key_mac_compute(mac, msg, n + 1, stream) != 0)
+                        return -1;
+                    byte_at = 0;
+                }
+                window = window << 8 | stream[byte_at++];
+                window_bits += 8;
             }
-            unsigned pos = 0;
-            for (unsigned b = 0; b < pb; b++, bit_at++)
-                pos = pos << 1 | ((stream[bit_at / 8] >> (7 - bit_at % 8)) & 1u);
+            window_bits -= pb;
+            unsigned pos = (unsigned)(window >> window_bits) & ((1u << pb) - 1u);
+            window &= (1u << window_bits) - 1u;
             if (pos >= m)
                 continue;   /* rejection keeps positions uniform */
             bits[pos / 8] |= (unsigned char)(0x80u >> (pos % 8));

@@ -383,9 +383,9 @@ static cl_status read_linkmap(builder *b)
             if (plen > 0) {
                 char *end;
                 double v = strtod(p, &end);
-                if (cl_store_value_type(p, plen) != CL_STORE_REAL &&
-                    cl_store_value_type(p, plen) != CL_STORE_INTEGER)
-                    end = (char *)p;
+                /* strtod also takes "nan", "inf" and hex; only decimals are numbers here. */
+                for (size_t k = 0; k < plen; k++)
+                    if (!is_digit(p[k]) && !strchr(".eE+-", p[k])) end = (char *)p;
                 if (end != p + plen || v < 0 || v > 1) {
                     st = cl_error_set(b->err, CL_EFORMAT, path, line,
                                       "match_probability '%s' is not a number in [0,1]", p);
@@ -494,6 +494,12 @@ static cl_status scan_payload(builder *b, const cl_store_payload *p, int *key_co
         st = cl_error_set(b->err, CL_EFORMAT, p->path, cl_csv_line(r), "no key column %s",
                           b->opt->key_column ? b->opt->key_column
                                              : "record_token (or record_id)");
+        goto done;
+    }
+    if (cl_store_is_identifier_column(cl_csv_field(r, (size_t)*key_col, NULL))) {
+        st = cl_error_set(b->err, CL_EFORMAT, p->path, cl_csv_line(r),
+                          "key column %s looks like a personal identifier",
+                          cl_csv_field(r, (size_t)*key_col, NULL));
         goto done;
     }
     if (ncol - 1 > b->cols_cap) {
@@ -926,8 +932,18 @@ cl_status cl_store_build(const cl_store_options *opt, cl_store_summary *summary,
         b.tmp_path[0] = '\0';
         goto done;
     }
+    /* mkstemp makes 0600; the database gets the usual umask-based mode, as
+     * every other output does (outfile.c). */
+    mode_t mask = umask(0);
+    umask(mask);
+    if (fchmod(fd, 0666 & ~mask) != 0) {
+        st = cl_error_set(err, CL_EIO, opt->out_path, 0, "cannot set the file mode: %s",
+                          strerror(errno));
+        close(fd);
+        goto done;
+    }
     close(fd);
-    if (sqlite3_open_v2(b.tmp_path, &b.db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(b.tmp_path, &b.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         st = db_fail(&b, "cannot open database");
         goto done;
     }

@@ -14,8 +14,8 @@
  *   - a Bloom filter sets, for each q-gram of a standardised value, k bit
  *     positions read from HMAC(subkey(filter), salt 0 q-gram 0 counter): the
  *     positions are independent keyed draws, not double hashing, so the
- *     Kroll-Steinmetzer pattern attacks on double-hashed filters do not
- *     apply.  k follows a fixed bit budget per field (short and long names
+ *     pattern-mining attacks that exploit the structure of double-hashed
+ *     filters (Kroll and Steinmetzer; Christen et al.) have none to use.  k follows a fixed bit budget per field (short and long names
  *     set about the same number of bits, hiding length and frequency),
  *     names and postcodes are salted with the birth year, and a record-level
  *     filter holds all fields at once.

@@ -222,6 +222,7 @@ static void test_build_fixture(void **state)
     assert_string_equal(q1(db, "SELECT count(*) FROM source_record WHERE match_probability IS NULL"), "2");
     assert_string_equal(q1(db, "SELECT typeof(match_probability) FROM source_record WHERE record_token='h1'"), "real");
     assert_string_equal(q1(db, "SELECT link_rule FROM source_record WHERE record_token='n4'"), "singleton");
+    assert_string_equal(q1(db, "SELECT match_probability FROM source_record WHERE record_token='n3'"), "0.99");
     /* Typed columns; dates in ISO form. */
     assert_string_equal(q1(db, "SELECT typeof(ADMIMETH) || typeof(length_days) || typeof(DIAG_4_01) ||"
                                " typeof(ADMIDATE) FROM hes_apc WHERE record_token='h1'"),
@@ -384,6 +385,8 @@ static void test_bad_inputs(void **state)
                    2, "4 fields, header has 3");
     expect_failure(FIX "linkmap_badprob.csv", &hes, 1, NULL, CL_EFORMAT,
                    FIX "linkmap_badprob.csv", 2, "match_probability 'high'");
+    expect_failure(FIX "linkmap_nan.csv", &hes, 1, NULL, CL_EFORMAT, FIX "linkmap_nan.csv", 2,
+                   "match_probability 'nan'");
     expect_failure(FIX "linkmap_nochild.csv", &hes, 1, NULL, CL_EFORMAT,
                    FIX "linkmap_nochild.csv", 1, "child_id");
     expect_failure(FIX "no_such_linkmap.csv", &hes, 1, NULL, CL_EIO, NULL, -1, "");
@@ -403,6 +406,8 @@ static void test_bad_inputs(void **state)
                    "no key column");
     expect_failure(FIX "linkmap.csv", &hes, 1, "token", CL_EFORMAT, FIX "hes_apc.csv", 1,
                    "no key column token");
+    expect_failure(FIX "linkmap.csv", &dob, 1, "DOB", CL_EFORMAT, FIX "payload_dob.csv", 1,
+                   "key column DOB looks like a personal identifier");
     const cl_store_payload quote = {"hes_apc", FIX "payload_badquote.csv"};
     expect_failure(FIX "linkmap.csv", &quote, 1, NULL, CL_EFORMAT, FIX "payload_badquote.csv", -1,
                    "");
@@ -440,7 +445,7 @@ static void test_out_of_memory(void **state)
 {
     (void)state;
     cl_store_options o = fixture_options(db_path);
-    int succeeded = 0;
+    int succeeded = 0, failures = 0;
     for (long n = 1; n < 500 && !succeeded; n++) {
         size_t before = cl_alloc_bytes_in_use();
         cl_error err;
@@ -454,10 +459,13 @@ static void test_out_of_memory(void **state)
             break;
         }
         assert_int_equal(st, CL_ENOMEM);
+        failures++;
         assert_int_equal(cl_alloc_bytes_in_use(), before);
         assert_int_equal(dir_entries(), 0);
     }
     assert_true(succeeded);
+    fprintf(stderr, "store: %d allocation failure points walked\n", failures);
+    assert_true(failures >= 10);
 }
 
 int main(void)
