@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "childlink/keys.h"
 #include "linkargs.h"
 
 static int run(int argc, char **argv);
@@ -40,6 +41,9 @@ const cli_command cmd_link = {
     "                      the source when it fits the file, else generic)\n"
     "  --threads N         worker threads (default 2)\n"
     "  --max-pairs N       refuse a blocking rule creating more than N pairs (default 2e9)\n"
+    "  --key FILE          name records in the link map by their record_token under this\n"
+    "                      project key (as `childlink encode` writes it), so analysts can\n"
+    "                      join payload files to it without seeing record ids\n"
     "  --count-pairs       only print the pairs each blocking rule would create, and stop\n"
     "  --preset echild     instead of the model, NHS England's stepwise deterministic rules\n"
     "                      for linking the NPD to its demographic register (ECHILD): 1 all\n"
@@ -71,6 +75,7 @@ static int run(int argc, char **argv)
         {"max-pairs", required_argument, NULL, 'x'},
         {"count-pairs", no_argument, NULL, 'c'},
         {"preset", required_argument, NULL, 'P'},
+        {"key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -79,13 +84,13 @@ static int run(int argc, char **argv)
     cl_link_options o;
     cl_link_options_default(&o);
     o.progress = linkargs_progress;
-    const char *out = NULL, *model_path = NULL;
+    const char *out = NULL, *model_path = NULL, *key_path = NULL;
     int count_only = 0, opt;
     long lv;
     double dv;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:cP:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:cP:k:h", options, NULL)) != -1) {
         switch (opt) {
         case 'o': out = optarg; break;
         case 'm': model_path = optarg; break;
@@ -114,6 +119,7 @@ static int run(int argc, char **argv)
             o.max_pairs_per_rule = (uint64_t)dv;
             break;
         case 'c': count_only = 1; break;
+        case 'k': key_path = optarg; break;
         case 'P':
             if (strcmp(optarg, "echild") != 0)
                 return cli_usage_error(&cmd_link, "unknown --preset '%s' (known: echild)", optarg);
@@ -139,11 +145,17 @@ static int run(int argc, char **argv)
     cl_error_clear(&err);
     if (model_path && cl_model_load(&model, model_path, &err) != CL_OK)
         return cli_fail("link", &err);
+    cl_key *key = NULL;
+    if (key_path && cl_key_load(&key, key_path, &err) != CL_OK)
+        return cli_fail("link", &err);
+    o.record_key = key;
     cl_records *r = NULL;
     cl_blocking *b = NULL;
     int rc = linkargs_load("link", &a, o.scope, &r, &b);
-    if (rc != CLI_EXIT_OK)
+    if (rc != CLI_EXIT_OK) {
+        cl_key_free(key);
         return rc;
+    }
     if (count_only) {
         printf("%-32s %16s %14s\n", "blocking rule", "pairs", "largest block");
         for (int k = 0; k < CL_NRULES; k++)
@@ -154,6 +166,7 @@ static int run(int argc, char **argv)
         printf("(pairs before scope and before removing pairs an earlier rule made)\n");
         cl_blocking_free(b);
         cl_records_free(r);
+        cl_key_free(key);
         return cli_finish_stdout("link");
     }
     cl_status st = cl_link_check_blocking(b, &o, &err);
@@ -166,6 +179,7 @@ static int run(int argc, char **argv)
         st = cl_link_run(r, b, &model, &o, out, &res, &err);
     cl_blocking_free(b);
     cl_records_free(r);
+    cl_key_free(key);
     if (st != CL_OK)
         return cli_fail("link", &err);
     printf("records            %zu\n", res.records);

@@ -186,19 +186,14 @@ static int64_t power_of_ten(int exponent)
 static int64_t rate_units(int64_t numerator, int64_t denominator, double per, int decimals)
 {
     uint64_t scale = (uint64_t)power_of_ten(decimals);
+    /* per >= 1 here (positive and whole), so factor cannot be 0; with
+     * per <= 1e9 and scale <= 1e9 it fits in 64 bits. */
     if (per == floor(per) && per <= 1e9) {
-        uint64_t whole_per = (uint64_t)per;
-        uint64_t num = (uint64_t)numerator;
-        /* num <= 2^53, whole_per * scale <= 1e18: check the product fits
-         * with room to double it. */
-        uint64_t factor = whole_per * scale;
-        if (whole_per == 0 || factor / whole_per == scale) {
-            if (factor == 0 || num <= (UINT64_MAX / 2 - (uint64_t)denominator) / factor) {
-                uint64_t scaled = num * factor;
-                return (int64_t)((2 * scaled + (uint64_t)denominator) /
-                                 (2 * (uint64_t)denominator));
-            }
-        }
+        uint64_t factor = (uint64_t)per * scale;
+        uint64_t num = (uint64_t)numerator, den = (uint64_t)denominator;
+        /* room for 2 * num * factor + den */
+        if (num <= (UINT64_MAX / 2 - den) / factor)
+            return (int64_t)((2 * num * factor + den) / (2 * den));
     }
     double x = (double)numerator / (double)denominator * per * (double)scale;
     if (!(x < 9.0e15))

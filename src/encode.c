@@ -14,6 +14,7 @@
  * filter, so most q-grams cost one HMAC per filter.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 

@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "childlink/csv.h"
+#include "childlink/encode.h"
+#include "childlink/keys.h"
 #include "childlink/link.h"
 #include "childlink/outfile.h"
 
@@ -369,6 +371,7 @@ cl_status cl_link_run(const cl_records *r, const cl_blocking *b, const cl_model 
     float *best = NULL;
     uint8_t *best_rule = NULL;
     uint32_t *child = NULL;
+    cl_encoder **encoders = NULL;
     memset(ctx, 0, sizeof ctx);
     for (int t = 0; t < nt; t++) {
         ctx[t] = (score_ctx){.r = r, .model = model, .threshold = o->threshold,
@@ -482,9 +485,28 @@ cl_status cl_link_run(const cl_records *r, const cl_blocking *b, const cl_model 
     for (size_t h = 0; h < 5; h++)
         cl_csv_write_str(map, head[h]);
     cl_csv_end_row(map);
+    if (o->record_key) {
+        /* One encoder per source: the record token is keyed by source name. */
+        if ((encoders = cl_calloc((size_t)r->nsources, sizeof *encoders)) == NULL)
+            goto nomem;
+        for (int s = 0; s < r->nsources; s++)
+            if ((st = cl_encoder_new(&encoders[s], o->record_key, r->source_names[s], NULL,
+                                     err)) != CL_OK)
+                goto done;
+    }
     for (size_t i = 0; i < n; i++) {
         cl_csv_write_str(map, r->source_names[r->source[i]]);
-        cl_csv_write_str(map, cl_records_str(r, r->record_id[i], NULL));
+        size_t idlen;
+        const char *id = cl_records_str(r, r->record_id[i], &idlen);
+        char token[CL_TOKEN_CHARS + 1];
+        if (encoders) {
+            if (cl_encoder_record_token(encoders[r->source[i]], id, idlen, token) != 0) {
+                st = cl_error_set(err, CL_EIO, NULL, 0, "the crypto library failed");
+                goto done;
+            }
+            id = token;
+        }
+        cl_csv_write_str(map, id);
         cl_csv_write_fmt(map, "c%08x", permute(child[find_root(&c, (uint32_t)i)], o->seed));
         if (best[i] >= 0) {
             cl_csv_write_fmt(map, "%.6f", best[i]);
@@ -526,5 +548,9 @@ done:
     cl_free(best);
     cl_free(best_rule);
     cl_free(child);
+    if (encoders)
+        for (int s = 0; s < r->nsources; s++)
+            cl_encoder_free(encoders[s]);
+    cl_free(encoders);
     return st;
 }

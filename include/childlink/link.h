@@ -29,6 +29,9 @@ typedef struct cl_link_options {
     size_t max_cluster_size;        /* larger clusters are reported */
     uint32_t seed;                  /* for the child_id pseudonyms */
     const char *pairs_path;         /* NULL: do not write scored pairs */
+    const struct cl_key *record_key;  /* not NULL: the link map names records by their
+                                       record_token under this key (as `encode` writes
+                                       it), so payload files join to it */
     int preset_echild;              /* NHS England's 8-step deterministic NPD matching
                                        instead of the model (no training needed) */
     void (*progress)(const char *what);

@@ -84,16 +84,17 @@ holds "folded 512-bit filter is 44 base64 chars" sh -c '[ "$(cut -d, -f20 f.csv 
 
 # No clear identifier in any output, on synthetic sources (every name word,
 # surname, dob in three formats, postcode with and without space, NHS number,
-# UPN; case-insensitive, whole words).  Bloom columns are base64 and left out
-# of the search (random letters would match short names by chance).  Dates of
-# birth are searched for in the ids file only: a payload event date (an
-# admission on the day of birth) may rightly equal one (docs/privacy.md).
+# UPN, local id and the source's own record id; case-insensitive, whole words).
+# Bloom columns are base64 and left out of the search (random letters would
+# match short names by chance).  Dates of birth are searched for in the ids
+# file only: a payload event date (an admission on the day of birth) may
+# rightly equal one (docs/privacy.md).
 "$CL" synth --children 300 --out s >/dev/null 2>&1
 for src in hes_apc npd_census csc_cla camhs ecds; do
     run 0 "$CL" encode "s/$src.csv" --schema "$src" --key a.key --ids "$src.ids.csv" --payload "$src.pay.csv"
     "$CL" clean "s/$src.csv" --schema "$src" --out "$src.clean.csv" >/dev/null 2>&1
     awk -F, 'NR > 1 {
-        for (f = 2; f <= 12; f++) {
+        for (f = 1; f <= 12; f++) {
             if (f == 8 || f == 10) continue
             n = split($f, v, /[| ]/)
             for (i = 1; i <= n; i++) {

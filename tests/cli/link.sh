@@ -93,3 +93,14 @@ holds "steps recorded" grep -q ',echild_step_1$' echild.csv
 holds "only steps or none as rules" sh -c 'tail -n +2 echild.csv | cut -d, -f5 | grep -vqE "^(echild_step_[1-8]|none)$" && exit 1 || exit 0'
 run 2 "$CL" link "s=$L/small.csv" --out x.csv --preset nosuch
 has_err "unknown --preset"
+
+# --key: the link map names records by their record_token, so encode's payload files join to it
+run 0 "$CL" keygen --out project.key
+run 0 "$CL" encode pop/hes_apc.csv --schema hes_apc --key project.key --ids hes.ids.csv --payload hes.payload.csv
+run 0 "$CL" link "hes_apc=pop/hes_apc.csv" --key project.key --out keyed.csv
+holds "link map record ids are the payload's record tokens" sh -c \
+  'tail -n +2 keyed.csv | cut -d, -f2 | sort > a.txt; tail -n +2 hes.payload.csv | cut -d, -f1 | sort > b.txt; cmp -s a.txt b.txt'
+holds "no clear record id in the keyed link map" sh -c \
+  'tail -n +2 pop/hes_apc.csv | cut -d, -f1 | head -n 50 | while read id; do grep -q ",$id," keyed.csv && exit 1; done; exit 0'
+run 3 "$CL" link "hes_apc=pop/hes_apc.csv" --key /nonexistent.key --out keyed2.csv
+absent keyed2.csv

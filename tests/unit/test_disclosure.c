@@ -526,6 +526,36 @@ static void test_table_rectangle(void **state)
     cl_sdc_result_free(res);
 }
 
+/* The worked example of docs/disclosure.md, cell for cell as published. */
+static void test_docs_worked_example(void **state)
+{
+    (void)state;
+    static const int64_t counts[] = {
+        4,  37, 21,
+        52, 68, 12,
+        23, 41, 30,
+    };
+    static const char *const published[4][4] = {
+        {"<10", "35", "[c]", "60"},
+        {"50", "70", "10", "130"},
+        {"[c]", "40", "[c]", "95"},
+        {"80", "145", "65", "290"},
+    };
+    cl_sdc_options o;
+    cl_sdc_options_default(&o);
+    cl_sdc_result *res = apply_table(counts, 3, 3, 1, 1, &o);
+    for (size_t r = 0; r <= 3; r++)
+        for (size_t c = 0; c <= 3; c++) {
+            char text[40];
+            assert_int_equal(cl_sdc_format_cell(cl_sdc_result_cell(res, r, c), &o, text,
+                                                sizeof text, NULL),
+                             CL_OK);
+            if (strcmp(text, published[r][c]) != 0)
+                fail_msg("(%zu,%zu): '%s', docs say '%s'", r, c, text, published[r][c]);
+        }
+    cl_sdc_result_free(res);
+}
+
 /* A zero blocks the rectangle, so complements chosen for columns land in
  * different rows, each of which then holds a single withheld cell: only a
  * second pass finds and fixes them. */
@@ -858,6 +888,7 @@ int main(void)
         cmocka_unit_test(test_table_one_small_cell),
         cmocka_unit_test(test_table_two_small_in_a_row),
         cmocka_unit_test(test_table_rectangle),
+        cmocka_unit_test(test_docs_worked_example),
         cmocka_unit_test(test_table_chain_needs_iteration),
         cmocka_unit_test(test_table_totals_as_complements),
         cmocka_unit_test(test_table_zeros_not_complements),
