@@ -90,7 +90,7 @@ cl_status cl_cleaner_new(cl_cleaner **out, const cl_schema *schema, const cl_csv
     for (int f = 0; f < CL_FIELD_COUNT; f++)
         if (reserve(&c->field[f], 256) != 0) {
             cl_cleaner_free(c);
-            return cl_error_set(err, CL_ENOMEM, c->path, 0, "out of memory");
+            return cl_error_set(err, CL_ENOMEM, cl_csv_path(r), 0, "out of memory");
         }
     *out = c;
     return CL_OK;

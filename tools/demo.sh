@@ -1,6 +1,6 @@
 #!/bin/sh
 # make demo: the whole pipeline on a synthetic population of children.
-#   synth -> clean -> link -> evaluate (-> encode -> build -> report as they land)
+#   synth -> clean -> keygen -> encode -> train/link -> evaluate -> build
 # Output goes to demo-out/; the summary names the linkage F1 and the outputs.
 set -eu
 BUILD=${1:-build}
@@ -10,7 +10,7 @@ CHILDREN=${DEMO_CHILDREN:-20000}
 SOURCES="hes_apc ecds camhs npd_census npd_absence npd_ks2 npd_ks4 npd_exclusions csc_cin csc_cla"
 start=$(date +%s)
 rm -rf "$OUT"
-mkdir -p "$OUT/clean"
+mkdir -p "$OUT/clean" "$OUT/encoded"
 
 echo "== synth: $CHILDREN synthetic children, their records in 10 sources"
 "$CL" synth --children "$CHILDREN" --seed 1 --out "$OUT/synth"
@@ -23,18 +23,38 @@ for s in $SOURCES; do
     inputs="$inputs $s=$OUT/clean/$s.csv"
 done
 
-echo "== link: deterministic rules + Fellegi-Sunter (EM-trained) across and within sources"
-# shellcheck disable=SC2086
-"$CL" link $inputs --out "$OUT/linkmap.csv"
+echo "== keygen + encode: each data holder splits its extract into identifier tokens and a payload"
+"$CL" keygen --out "$OUT/project.key"
+payloads=""
+for s in $SOURCES; do
+    "$CL" --quiet encode "$OUT/synth/$s.csv" --schema "$s" --key "$OUT/project.key" \
+        --ids "$OUT/encoded/$s.ids.csv" --payload "$OUT/encoded/$s.payload.csv" > /dev/null
+    payloads="$payloads --payload $s=$OUT/encoded/$s.payload.csv"
+done
+echo "encoded 10 sources into $OUT/encoded/ (identifier files and payload files)"
 
-echo "== evaluate: against the synthetic truth, by ethnic group"
-"$CL" --quiet evaluate --linkmap "$OUT/linkmap.csv" --truth "$OUT/synth/truth.csv" \
+echo "== train + link: deterministic rules + Fellegi-Sunter (EM) across and within sources"
+# shellcheck disable=SC2086
+"$CL" --quiet train $inputs --out "$OUT/model.json" | head -n 1
+# shellcheck disable=SC2086
+"$CL" --quiet link $inputs --model "$OUT/model.json" --out "$OUT/linkmap-clear.csv"
+# The same linkage, with records named by their record tokens for the analysts.
+# shellcheck disable=SC2086
+"$CL" --quiet link $inputs --model "$OUT/model.json" --key "$OUT/project.key" \
+    --out "$OUT/linkmap.csv" > /dev/null
+
+echo "== evaluate: against the synthetic truth, by ethnic group and deprivation"
+"$CL" --quiet evaluate --linkmap "$OUT/linkmap-clear.csv" --truth "$OUT/synth/truth.csv" \
     --by ethnic_group --by deprivation_decile --out "$OUT/evaluation.json" > "$OUT/evaluation.txt"
 grep -E '^  (precision|recall|F1) ' "$OUT/evaluation.txt"
 grep -E 'gap by' "$OUT/evaluation.txt" | sort -u || true
+
+echo "== build: the linked, de-identified longitudinal database"
+# shellcheck disable=SC2086
+"$CL" --quiet build --linkmap "$OUT/linkmap.csv" $payloads --out "$OUT/linked.db"
 
 end=$(date +%s)
 f1=$(sed -n 's/^  F1 *\([0-9.]*\).*/\1/p' "$OUT/evaluation.txt" | head -n 1)
 echo
 echo "linkage F1: $f1   (pairwise, $CHILDREN children, all 10 sources; $((end - start)) s)"
-echo "link map: $OUT/linkmap.csv   evaluation: $OUT/evaluation.txt"
+echo "database: $OUT/linked.db   link map: $OUT/linkmap.csv   evaluation: $OUT/evaluation.txt"
