@@ -41,6 +41,8 @@ const cli_command cmd_link = {
     "                      the source when it fits the file, else generic)\n"
     "  --threads N         worker threads (default 2)\n"
     "  --max-pairs N       refuse a blocking rule creating more than N pairs (default 2e9)\n"
+    "  --one-to-one A,B    each record of source A links to at most one record of source B\n"
+    "                      and vice versa (strongest pairs first)\n"
     "  --key FILE          name records in the link map by their record_token under this\n"
     "                      project key (as `childlink encode` writes it), so analysts can\n"
     "                      join payload files to it without seeing record ids\n"
@@ -76,6 +78,7 @@ static int run(int argc, char **argv)
         {"count-pairs", no_argument, NULL, 'c'},
         {"preset", required_argument, NULL, 'P'},
         {"key", required_argument, NULL, 'k'},
+        {"one-to-one", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -90,7 +93,7 @@ static int run(int argc, char **argv)
     double dv;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:cP:k:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:cP:k:O:h", options, NULL)) != -1) {
         switch (opt) {
         case 'o': out = optarg; break;
         case 'm': model_path = optarg; break;
@@ -120,6 +123,15 @@ static int run(int argc, char **argv)
             break;
         case 'c': count_only = 1; break;
         case 'k': key_path = optarg; break;
+        case 'O': {
+            char *comma = strchr(optarg, ',');
+            if (comma == NULL || comma == optarg || comma[1] == '\0')
+                return cli_usage_error(&cmd_link, "--one-to-one needs two source names: A,B");
+            *comma = '\0';
+            o.one_to_one[0] = optarg;
+            o.one_to_one[1] = comma + 1;
+            break;
+        }
         case 'P':
             if (strcmp(optarg, "echild") != 0)
                 return cli_usage_error(&cmd_link, "unknown --preset '%s' (known: echild)", optarg);
@@ -137,6 +149,14 @@ static int run(int argc, char **argv)
         return cli_usage_error(&cmd_link, "give at least one input file");
     if (out == NULL && !count_only)
         return cli_usage_error(&cmd_link, "--out is required");
+    for (int e = 0; e < 2 && o.one_to_one[0]; e++) {
+        int found = 0;
+        for (int i = 0; i < a.ninputs; i++)
+            found |= strcmp(a.names[i], o.one_to_one[e]) == 0;
+        if (!found || strcmp(o.one_to_one[0], o.one_to_one[1]) == 0)
+            return cli_usage_error(&cmd_link, "--one-to-one names '%s', which is not one of two "
+                                   "different input sources", o.one_to_one[e]);
+    }
     if (a.ninputs == 1 && o.scope == CL_PAIRS_ACROSS)
         return cli_usage_error(&cmd_link, "--mode link needs at least two inputs");
 
@@ -190,6 +210,9 @@ static int run(int argc, char **argv)
            (unsigned long long)res.twin_guarded);
     printf("identifier guard   %llu merges refused (two different valid NHS numbers or UPNs)\n",
            (unsigned long long)res.refused_merges);
+    if (o.one_to_one[0])
+        printf("one-to-one         %llu accepted pairs dropped between %s and %s\n",
+               (unsigned long long)res.one_to_one_dropped, o.one_to_one[0], o.one_to_one[1]);
     printf("children           %zu (largest %zu records; %zu clusters over %zu records)\n",
            res.clusters, res.largest_cluster, res.oversized_clusters, o.max_cluster_size);
     return cli_finish_stdout("link");

@@ -372,6 +372,7 @@ cl_status cl_link_run(const cl_records *r, const cl_blocking *b, const cl_model 
     uint8_t *best_rule = NULL;
     uint32_t *child = NULL;
     cl_encoder **encoders = NULL;
+    uint8_t *partnered = NULL;
     memset(ctx, 0, sizeof ctx);
     for (int t = 0; t < nt; t++) {
         ctx[t] = (score_ctx){.r = r, .model = model, .threshold = o->threshold,
@@ -434,8 +435,33 @@ cl_status cl_link_run(const cl_records *r, const cl_blocking *b, const cl_model 
         c.upn[i] = r->upn_valid[i] ? (int32_t)i : -1;
         best[i] = -1;
     }
+    /* One-to-one between two sources: strongest pairs first, a record keeps
+     * only its first partner from the other source. */
+    int oto[2] = {-1, -1};
+    for (int e = 0; e < 2 && o->one_to_one[0]; e++)
+        for (int s = 0; s < r->nsources; s++)
+            if (strcmp(r->source_names[s], o->one_to_one[e]) == 0)
+                oto[e] = s;
+    if (o->one_to_one[0] && (oto[0] < 0 || oto[1] < 0 || oto[0] == oto[1])) {
+        st = cl_error_set(err, CL_EINVAL, NULL, 0,
+                          "one-to-one needs two different input sources (got '%s' and '%s')",
+                          o->one_to_one[0], o->one_to_one[1]);
+        goto done;
+    }
+    if (oto[0] >= 0 && (partnered = cl_calloc(n, 1)) == NULL)
+        goto nomem;
     for (size_t p = 0; p < ctx[0].n; p++) {
         const accepted *a = &ctx[0].pairs[p];
+        if (partnered) {
+            int si = r->source[a->i], sj = r->source[a->j];
+            if ((si == oto[0] && sj == oto[1]) || (si == oto[1] && sj == oto[0])) {
+                if (partnered[a->i] || partnered[a->j]) {
+                    res->one_to_one_dropped++;
+                    continue;
+                }
+                partnered[a->i] = partnered[a->j] = 1;
+            }
+        }
         uint32_t x = find_root(&c, a->i), y = find_root(&c, a->j);
         if (x != y) {
             int overwhelming = a->probability >= 0.999999f && a->rule != RULE_PROBABILISTIC;
@@ -548,6 +574,7 @@ done:
     cl_free(best);
     cl_free(best_rule);
     cl_free(child);
+    cl_free(partnered);
     if (encoders)
         for (int s = 0; s < r->nsources; s++)
             cl_encoder_free(encoders[s]);

@@ -32,6 +32,8 @@ typedef struct cl_link_options {
     const struct cl_key *record_key;  /* not NULL: the link map names records by their
                                        record_token under this key (as `encode` writes
                                        it), so payload files join to it */
+    const char *one_to_one[2];      /* two source names: each record of one links to
+                                       at most one record of the other (NULL: off) */
     int preset_echild;              /* NHS England's 8-step deterministic NPD matching
                                        instead of the model (no training needed) */
     void (*progress)(const char *what);
@@ -45,6 +47,7 @@ typedef struct cl_link_result {
     uint64_t deterministic_pairs;
     uint64_t twin_guarded;
     uint64_t refused_merges;        /* by the NHS number / UPN guard */
+    uint64_t one_to_one_dropped;    /* accepted pairs dropped by the one-to-one constraint */
     size_t records, clusters, largest_cluster, oversized_clusters;
 } cl_link_result;
 

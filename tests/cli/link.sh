@@ -104,3 +104,12 @@ holds "no clear record id in the keyed link map" sh -c \
   'tail -n +2 pop/hes_apc.csv | cut -d, -f1 | head -n 50 | while read id; do grep -q ",$id," keyed.csv && exit 1; done; exit 0'
 run 3 "$CL" link "hes_apc=pop/hes_apc.csv" --key /nonexistent.key --out keyed2.csv
 absent keyed2.csv
+
+# One-to-one between two sources
+run 0 "$CL" link "hes_apc=pop/hes_apc.csv" "npd_census=pop/npd_census.csv" --mode link --one-to-one hes_apc,npd_census --out oto.csv
+has_out "one-to-one"
+holds "no child holds two records of one source" sh -c \
+  'tail -n +2 oto.csv | cut -d, -f1,3 | sort | uniq -d | grep -q . && exit 1 || exit 0'
+run 2 "$CL" link "hes_apc=pop/hes_apc.csv" --one-to-one hes_apc,nosuch --out oto2.csv
+has_err "not one of two different input sources"
+absent oto2.csv
