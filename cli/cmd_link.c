@@ -89,7 +89,6 @@ static int run(int argc, char **argv)
     o.progress = linkargs_progress;
     const char *out = NULL, *model_path = NULL, *key_path = NULL;
     int count_only = 0, opt;
-    long lv;
     double dv;
     optind = 1;
     opterr = 0;
@@ -102,20 +101,7 @@ static int run(int argc, char **argv)
                 return cli_usage_error(&cmd_link, "--threshold must be a probability in (0,1]");
             o.threshold = dv;
             break;
-        case 'M': {
-            int scope = linkargs_scope(optarg);
-            if (scope < 0)
-                return cli_usage_error(&cmd_link, "--mode must be both, link or dedupe");
-            o.scope = (unsigned)scope;
-            break;
-        }
         case 'p': o.pairs_path = optarg; break;
-        case 's': a.schema = optarg; break;
-        case 'j':
-            if (cli_parse_long(optarg, 1, 64, &lv) != 0)
-                return cli_usage_error(&cmd_link, "--threads must be 1 to 64");
-            o.threads = (int)lv;
-            break;
         case 'x':
             if (cli_parse_double(optarg, 1, 1e15, &dv) != 0)
                 return cli_usage_error(&cmd_link, "--max-pairs must be a positive number");
@@ -138,15 +124,20 @@ static int run(int argc, char **argv)
             o.preset_echild = 1;
             break;
         case 'h': fputs(cmd_link.usage, stdout); return cli_finish_stdout("link");
-        default:
+        default: {
+            int rc = linkargs_option(&cmd_link, opt, optarg, &a, &o);
+            if (rc >= 0) {
+                if (rc != CLI_EXIT_OK)
+                    return rc;
+                break;
+            }
             return cli_usage_error(&cmd_link, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
+        }
     }
-    for (int i = optind; i < argc; i++)
-        if (linkargs_add(&a, argv[i]) != 0)
-            return cli_usage_error(&cmd_link, "bad input '%s' (give NAME=FILE or FILE)", argv[i]);
-    if (a.ninputs == 0)
-        return cli_usage_error(&cmd_link, "give at least one input file");
+    int rc_inputs = linkargs_inputs(&cmd_link, &a, optind, argc, argv);
+    if (rc_inputs != CLI_EXIT_OK)
+        return rc_inputs;
     if (out == NULL && !count_only)
         return cli_usage_error(&cmd_link, "--out is required");
     for (int e = 0; e < 2 && o.one_to_one[0]; e++) {

@@ -47,35 +47,26 @@ static int run(int argc, char **argv)
     o.progress = linkargs_progress;
     const char *out = NULL;
     int opt;
-    long lv;
     optind = 1;
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "o:M:s:j:h", options, NULL)) != -1) {
         switch (opt) {
         case 'o': out = optarg; break;
-        case 'M': {
-            int scope = linkargs_scope(optarg);
-            if (scope < 0)
-                return cli_usage_error(&cmd_train, "--mode must be both, link or dedupe");
-            o.scope = (unsigned)scope;
-            break;
-        }
-        case 's': a.schema = optarg; break;
-        case 'j':
-            if (cli_parse_long(optarg, 1, 64, &lv) != 0)
-                return cli_usage_error(&cmd_train, "--threads must be 1 to 64");
-            o.threads = (int)lv;
-            break;
         case 'h': fputs(cmd_train.usage, stdout); return cli_finish_stdout("train");
-        default:
+        default: {
+            int rc = linkargs_option(&cmd_train, opt, optarg, &a, &o);
+            if (rc >= 0) {
+                if (rc != CLI_EXIT_OK)
+                    return rc;
+                break;
+            }
             return cli_usage_error(&cmd_train, "unknown or incomplete option '%s'", argv[optind - 1]);
         }
+        }
     }
-    for (int i = optind; i < argc; i++)
-        if (linkargs_add(&a, argv[i]) != 0)
-            return cli_usage_error(&cmd_train, "bad input '%s' (give NAME=FILE or FILE)", argv[i]);
-    if (a.ninputs == 0)
-        return cli_usage_error(&cmd_train, "give at least one input file");
+    int rc_inputs = linkargs_inputs(&cmd_train, &a, optind, argc, argv);
+    if (rc_inputs != CLI_EXIT_OK)
+        return rc_inputs;
     if (out == NULL)
         return cli_usage_error(&cmd_train, "--out is required");
     cl_records *r = NULL;

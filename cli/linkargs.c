@@ -77,3 +77,37 @@ int linkargs_load(const char *cmd, linkargs *a, unsigned scope, cl_records **rec
     }
     return CLI_EXIT_OK;
 }
+
+int linkargs_option(const cli_command *cmd, int opt, const char *arg, linkargs *a,
+                    cl_link_options *o)
+{
+    long threads;
+    switch (opt) {
+    case 'M': {
+        int scope = linkargs_scope(arg);
+        if (scope < 0)
+            return cli_usage_error(cmd, "--mode must be both, link or dedupe");
+        o->scope = (unsigned)scope;
+        return CLI_EXIT_OK;
+    }
+    case 's':
+        a->schema = arg;
+        return CLI_EXIT_OK;
+    case 'j':
+        if (cli_parse_long(arg, 1, 64, &threads) != 0)
+            return cli_usage_error(cmd, "--threads must be 1 to 64");
+        o->threads = (int)threads;
+        return CLI_EXIT_OK;
+    }
+    return -1;
+}
+
+int linkargs_inputs(const cli_command *cmd, linkargs *a, int first, int argc, char **argv)
+{
+    for (int i = first; i < argc; i++)
+        if (linkargs_add(a, argv[i]) != 0)
+            return cli_usage_error(cmd, "bad input '%s' (give NAME=FILE or FILE)", argv[i]);
+    if (a->ninputs == 0)
+        return cli_usage_error(cmd, "give at least one input file");
+    return CLI_EXIT_OK;
+}
