@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "childlink/csv.h"
+#include "childlink/utf8.h"
 
 #define INPUT_WINDOW (256u * 1024u)
 
@@ -186,42 +187,6 @@ static cl_status begin_field(cl_csv_reader *r, cl_error *err)
     return CL_OK;
 }
 
-/* Length of the longest valid UTF-8 prefix of s[0..n). */
-static size_t utf8_valid_prefix(const unsigned char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n) {
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned min;
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1; min = 0x80;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2; min = 0x800;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3; min = 0x10000;
-        } else {
-            return i;
-        }
-        if (i + need >= n)
-            return i;
-        unsigned cp = c & (0x3Fu >> need);
-        for (size_t k = 1; k <= need; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += need + 1;
-    }
-    return n;
-}
-
 static cl_status end_field(cl_csv_reader *r, cl_error *err)
 {
     size_t start = r->starts[r->nfields];
@@ -231,7 +196,7 @@ static cl_status end_field(cl_csv_reader *r, cl_error *err)
         return cl_error_set(err, CL_EFORMAT, r->path, r->line,
                             "field %zu contains a NUL byte (binary data, or a UTF-16 file?)",
                             r->nfields + 1);
-    size_t ok = utf8_valid_prefix((const unsigned char *)f, len);
+    size_t ok = cl_utf8_valid_prefix(f, len, NULL);
     if (ok != len)
         return cl_error_set(err, CL_EFORMAT, r->path, r->line,
                             "field %zu is not valid UTF-8 (byte 0x%02X at offset %zu); "

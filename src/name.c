@@ -54,6 +54,7 @@
 #include <utf8proc.h>
 
 #include "childlink/name.h"
+#include "childlink/utf8.h"
 
 enum { MODE_KEY, MODE_TIDY };
 
@@ -76,63 +77,7 @@ enum { MODE_KEY, MODE_TIDY };
  * UTF-8
  */
 
-/* Strict validation; sets *ascii_only when no byte has the high bit. */
-static bool utf8_check(const unsigned char *s, size_t len, bool *ascii_only)
-{
-    size_t i = 0;
-    bool ascii = true;
-    while (i < len) {
-        /* Names are mostly ASCII: skip eight bytes at a time while we can. */
-        while (len - i >= 8) {
-            uint64_t w;
-            memcpy(&w, s + i, 8);
-            if (w & UINT64_C(0x8080808080808080))
-                break;
-            i += 8;
-        }
-        if (i >= len)
-            break;
-        unsigned c = s[i];
-        if (c < 0x80) {
-            i++;
-            continue;
-        }
-        ascii = false;
-        size_t need;
-        unsigned lo = 0x80, hi = 0xBF;
-        if (c < 0xC2) {
-            return false; /* stray continuation byte, or overlong C0/C1 lead */
-        } else if (c < 0xE0) {
-            need = 1;
-        } else if (c < 0xF0) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            else if (c == 0xED)
-                hi = 0x9F; /* UTF-16 surrogates */
-        } else if (c < 0xF5) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xF4)
-                hi = 0x8F; /* above U+10FFFF */
-        } else {
-            return false;
-        }
-        if (len - i - 1 < need)
-            return false;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= need; k++)
-            if ((s[i + k] & 0xC0) != 0x80)
-                return false;
-        i += need + 1;
-    }
-    *ascii_only = ascii;
-    return true;
-}
-
-/* Decode one code point from input already accepted by utf8_check. */
+/* Decode one code point from input already accepted by cl_utf8_valid_prefix. */
 static size_t utf8_next(const unsigned char *s, int32_t *cp)
 {
     unsigned c = s[0];
@@ -892,8 +837,8 @@ static cl_check standardise(int mode, unsigned flags, const char *in, size_t len
     if (out == NULL)
         out_cap = 0;
     const unsigned char *s = (const unsigned char *)in;
-    bool ascii = true;
-    if (!utf8_check(s, len, &ascii)) {
+    int ascii_only = 1;
+    if (cl_utf8_valid_prefix(s, len, &ascii_only) != len) {
         if (out_cap > 0)
             out[0] = '\0';
         if (reason)
@@ -903,7 +848,7 @@ static cl_check standardise(int mode, unsigned flags, const char *in, size_t len
     emitter e;
     em_init(&e, mode, flags, out, out_cap);
     if (!e.overflow) {
-        if (!ascii)
+        if (!ascii_only)
             unicode_path(&e, s, len);
         else if (mode == MODE_KEY)
             key_ascii(&e, s, len);
