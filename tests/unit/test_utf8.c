@@ -21,7 +21,7 @@ static void test_valid(void **state)
     assert_int_equal(ascii, 1);
     assert_int_equal(prefix("plain ascii longer than eight", &ascii), 29);
     assert_int_equal(ascii, 1);
-    assert_int_equal(prefix("Zo\xC3\xAB \xE7\x8E\x8B \xF0\x9F\x98\x80", &ascii), 12);
+    assert_int_equal(prefix("Zo\xC3\xAB \xE7\x8E\x8B \xF0\x9F\x98\x80", &ascii), 13);
     assert_int_equal(ascii, 0);
     assert_int_equal(prefix("\xF4\x8F\xBF\xBF", NULL), 4);   /* U+10FFFF */
 }
