@@ -104,7 +104,7 @@ static int run(int argc, char **argv)
     cl_vector v = cl_compare(r, (size_t)i, (size_t)j);
     double per[CL_NCOMPARISONS];
     double total = cl_model_weight(&model, r, (size_t)i, (size_t)j, v, per);
-    double prior = log2(model.prior / (1 - model.prior));
+    double prior = model.prior_weight;
     double probability;
     const char *decision = cl_link_classify(r, &model, (size_t)i, (size_t)j, v, &probability);
     printf("%s vs %s\n\n", spec_a, spec_b);

@@ -82,13 +82,13 @@ typedef struct jw_entry {
     uint32_t band;
 } jw_entry;
 static _Thread_local jw_entry jw_cache[1u << JW_CACHE_BITS];
-static _Thread_local const cl_records *jw_cache_owner;
+static _Thread_local uint64_t jw_cache_store;   /* cl_records.generation it holds */
 
 static unsigned jw_band(const cl_records *r, uint32_t a, uint32_t b)
 {
-    if (jw_cache_owner != r) {
+    if (jw_cache_store != r->generation) {
         memset(jw_cache, 0, sizeof jw_cache);
-        jw_cache_owner = r;
+        jw_cache_store = r->generation;
     }
     if (a > b) {
         uint32_t t = a;

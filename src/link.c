@@ -217,35 +217,44 @@ static int echild_step(const cl_records *r, size_t i, size_t j)
 }
 
 
+/* The decision for a pair and its match probability; its match weight too
+ * when `weight` is not NULL (deterministic links skip the model otherwise). */
 static int decide(const cl_records *r, const cl_model *model, int echild, size_t i, size_t j,
-                  cl_vector v, double *probability)
+                  cl_vector v, double *probability, double *weight)
 {
     if (echild) {
         int step = echild_step(r, i, j);
         *probability = step ? 1.0 : 0.0;
+        if (weight)
+            *weight = step ? 99.0 : -99.0;
         return step ? RULE_ECHILD_STEP1 + step - 1 : RULE_NO_MATCH;
     }
     unsigned dob = CL_VECTOR_LEVEL(v, CL_CMP_DOB);
     int nhs_exact = CL_VECTOR_LEVEL(v, CL_CMP_NHS) == 1 && r->nhs_valid[i] && r->nhs_valid[j];
     int upn_exact = CL_VECTOR_LEVEL(v, CL_CMP_UPN) == 1 && r->upn_valid[i] && r->upn_valid[j];
-    if (dob == 1 && nhs_exact) {
+    int rule = RULE_PROBABILISTIC;
+    if (dob == 1 && nhs_exact)
+        rule = RULE_NHS_DOB;
+    else if (dob == 1 && upn_exact)
+        rule = RULE_UPN_DOB;
+    else if (dob == 1 && CL_VECTOR_LEVEL(v, CL_CMP_FORENAME) == 6)
+        rule = RULE_TWIN_GUARD;
+    if (rule != RULE_PROBABILISTIC && rule != RULE_TWIN_GUARD && weight == NULL) {
         *probability = 1.0;
-        return RULE_NHS_DOB;
+        return rule;
     }
-    if (dob == 1 && upn_exact) {
-        *probability = 1.0;
-        return RULE_UPN_DOB;
-    }
-    *probability = cl_weight_to_probability(cl_model_weight(model, r, i, j, v, NULL));
-    if (dob == 1 && CL_VECTOR_LEVEL(v, CL_CMP_FORENAME) == 6 && !nhs_exact && !upn_exact)
-        return RULE_TWIN_GUARD;
-    return RULE_PROBABILISTIC;
+    double w = cl_model_weight(model, r, i, j, v, NULL);
+    if (weight)
+        *weight = w;
+    *probability = rule == RULE_PROBABILISTIC || rule == RULE_TWIN_GUARD
+                       ? cl_weight_to_probability(w) : 1.0;
+    return rule;
 }
 
 const char *cl_link_classify(const cl_records *r, const cl_model *model, size_t i, size_t j,
                              cl_vector v, double *probability)
 {
-    return rule_labels[decide(r, model, 0, i, j, v, probability)];
+    return rule_labels[decide(r, model, 0, i, j, v, probability, NULL)];
 }
 
 typedef struct accepted {
@@ -271,8 +280,9 @@ static int score_pair(void *p, size_t i, size_t j, int rule)
     score_ctx *c = p;
     c->candidates++;
     cl_vector v = cl_compare(c->r, i, j);
-    double prob;
-    int label = decide(c->r, c->model, c->echild, i, j, v, &prob);
+    double prob, weight;
+    int label = decide(c->r, c->model, c->echild, i, j, v, &prob,
+                       c->pairs_out ? &weight : NULL);
     if (c->pairs_out) {
         cl_csv_writer *w = c->pairs_out;
         const cl_records *r = c->r;
@@ -280,8 +290,7 @@ static int score_pair(void *p, size_t i, size_t j, int rule)
         cl_csv_write_str(w, cl_records_str(r, r->record_id[i], NULL));
         cl_csv_write_str(w, r->source_names[r->source[j]]);
         cl_csv_write_str(w, cl_records_str(r, r->record_id[j], NULL));
-        cl_csv_write_fmt(w, "%.4f", c->echild ? (prob > 0 ? 99.0 : -99.0)
-                                            : cl_model_weight(c->model, r, i, j, v, NULL));
+        cl_csv_write_fmt(w, "%.4f", weight);
         cl_csv_write_fmt(w, "%.6f", label == RULE_TWIN_GUARD ? 0.0 : prob);
         cl_csv_write_str(w, rule_labels[label]);
         cl_csv_end_row(w);

@@ -166,6 +166,7 @@ static void fill_weights(cl_model *model)
             model->weight[k][l] = l == 0 ? 0 : log2(m / u);
             model->log2_m[k][l] = log2(m);
         }
+    model->prior_weight = log2(model->prior / (1 - model->prior));
 }
 
 /* ---- EM ---- */
@@ -260,7 +261,6 @@ cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double po
         }
     }
     cl_free(keys);
-    fill_weights(model);
     model->em_iterations = it > max_iterations ? max_iterations : it;
     model->candidate_share = lambda;
     model->candidate_pairs = total;
@@ -270,6 +270,7 @@ cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double po
         model->prior = 1e-12;
     if (model->prior > 0.5)
         model->prior = 0.5;
+    fill_weights(model);
     return CL_OK;
 }
 
@@ -316,7 +317,7 @@ static uint32_t shared_value(const uint32_t *a, const uint32_t *b)
 double cl_model_weight(const cl_model *model, const cl_records *r, size_t i, size_t j,
                        cl_vector v, double per_comparison[CL_NCOMPARISONS])
 {
-    double w = log2(model->prior / (1 - model->prior));
+    double w = model->prior_weight;
     for (int k = 0; k < CL_NCOMPARISONS; k++) {
         unsigned l = CL_VECTOR_LEVEL(v, k);
         double wk;

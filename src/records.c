@@ -6,6 +6,7 @@
  * whatever produced the file.  Strings are interned in one table shared by
  * all fields: id 0 is the empty string.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -445,6 +446,8 @@ cl_status cl_records_load(cl_records **out, const cl_records_input *inputs, int 
             goto fail;
         }
     }
+    static atomic_uint_fast64_t generations;
+    r->generation = atomic_fetch_add(&generations, 1) + 1;
     if (count_frequencies(r) != CL_OK || build_hot(r) != CL_OK) {
         st = cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
         goto fail;

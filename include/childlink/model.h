@@ -59,6 +59,7 @@ typedef struct cl_model {
     double weight[CL_NCOMPARISONS][CL_MAX_LEVELS];  /* log2(m/u), filled by EM and load */
     double log2_m[CL_NCOMPARISONS][CL_MAX_LEVELS];
     double prior;              /* P(match) for a random pair of records */
+    double prior_weight;       /* log2 prior odds, filled with the weights */
     double candidate_share;    /* P(match) among blocked candidate pairs (EM) */
     int em_iterations;
     int em_converged;

@@ -42,6 +42,7 @@ typedef struct cl_hot_record {
 
 typedef struct cl_records {
     size_t n;                 /* records */
+    uint64_t generation;      /* unique per store in this process (keys caches) */
     int nsources;
     char **source_names;      /* [nsources] */
     uint16_t *source;         /* [n] index into source_names */
