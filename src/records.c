@@ -132,8 +132,8 @@ static int grow_columns(cl_records *r, size_t cap)
             return -1;                                                 \
         r->field = p;                                                  \
     } while (0)
-    GROW(source); GROW(record_id); GROW(line); GROW(forename); GROW(forenames);
-    GROW(surname); GROW(postcode); GROW(postcode_sector); GROW(postcode_district); GROW(local_id); GROW(ethnicity);
+    GROW(source); GROW(record_id); GROW(line); GROW(forename);
+    GROW(surname); GROW(postcode); GROW(hot);
     GROW(forename_soundex); GROW(surname_soundex); GROW(forename_nysiis);
     GROW(surname_nysiis); GROW(dob); GROW(sex); GROW(nhs); GROW(nhs_valid);
     GROW(upn); GROW(upn_valid);
@@ -155,9 +155,8 @@ void cl_records_free(cl_records *r)
     for (int i = 0; i < r->nsources; i++)
         cl_free(r->source_names[i]);
     cl_free(r->source_names);
-    void *cols[] = {r->source, r->record_id, r->line, r->forename, r->forenames, r->surname,
-                    r->postcode, r->postcode_sector, r->postcode_district, r->local_id,
-                    r->ethnicity, r->forename_soundex,
+    void *cols[] = {r->source, r->record_id, r->line, r->forename, r->surname,
+                    r->postcode, r->forename_soundex,
                     r->surname_soundex, r->forename_nysiis, r->surname_nysiis, r->dob, r->sex,
                     r->nhs, r->nhs_valid, r->upn, r->upn_valid, r->forename_count,
                     r->surname_count, r->postcode_count, r->hot};
@@ -203,18 +202,17 @@ static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_recor
     uint32_t f1 = intern(t, fn, first);
     uint32_t fall = intern(t, fn, fnlen);
     uint32_t lid = intern(t, c->value[CL_FIELD_LOCAL_ID], c->len[CL_FIELD_LOCAL_ID]);
-    uint32_t eth = intern(t, c->value[CL_FIELD_ETHNICITY], c->len[CL_FIELD_ETHNICITY]);
     if (id == UINT32_MAX || f1 == UINT32_MAX || fall == UINT32_MAX || lid == UINT32_MAX ||
-        eth == UINT32_MAX ||
         intern_alternatives(t, c->value[CL_FIELD_SURNAME], c->len[CL_FIELD_SURNAME],
                             r->surname[i]) != 0 ||
         intern_alternatives(t, c->value[CL_FIELD_POSTCODE], c->len[CL_FIELD_POSTCODE],
                             r->postcode[i]) != 0)
         return CL_ENOMEM;
+    cl_hot_record *h = &r->hot[i];
+    memset(h, 0, sizeof *h);
     /* Sector and district of each postcode, interned, so comparing them is an
      * integer compare. */
     for (int k = 0; k < CL_MAX_ALTERNATIVES; k++) {
-        r->postcode_sector[i][k] = r->postcode_district[i][k] = 0;
         if (r->postcode[i][k] == 0)
             continue;
         size_t plen;
@@ -225,14 +223,11 @@ static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_recor
         uint32_t sector = space && plen > dlen + 1 ? intern(t, pc, dlen + 2) : 0;
         if (district == UINT32_MAX || sector == UINT32_MAX)
             return CL_ENOMEM;
-        r->postcode_district[i][k] = district;
-        r->postcode_sector[i][k] = sector;
+        h->postcode_district[k] = district;
+        h->postcode_sector[k] = sector;
     }
     r->record_id[i] = id;
     r->forename[i] = f1;
-    r->forenames[i] = fall;
-    r->local_id[i] = lid;
-    r->ethnicity[i] = eth;
     cl_soundex(fn, r->forename_soundex[i]);
     cl_nysiis(fn, r->forename_nysiis[i]);
     const char *sn = cl_records_str(r, r->surname[i][0], NULL);
@@ -262,38 +257,23 @@ static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_recor
     if (c->len[CL_FIELD_UPN] >= 13)
         memcpy(r->upn[i], c->value[CL_FIELD_UPN], 13);
     r->upn_valid[i] = c->check[CL_FIELD_UPN] == CL_CHECK_VALID && c->reason[CL_FIELD_UPN] == NULL;
+    /* The packed copy comparisons read (records.h). */
+    h->forename = f1;
+    h->forenames = fall;
+    h->local_id = lid;
+    memcpy(h->surname, r->surname[i], sizeof h->surname);
+    memcpy(h->postcode, r->postcode[i], sizeof h->postcode);
+    h->dob = *d;
+    h->source = source;
+    h->sex = r->sex[i];
+    memcpy(h->nhs, r->nhs[i], sizeof h->nhs);
+    memcpy(h->upn, r->upn[i], sizeof h->upn);
+    /* zero-padded, so the codes compare with memcmp */
+    memcpy(h->forename_nysiis, r->forename_nysiis[i],
+           strnlen(r->forename_nysiis[i], sizeof h->forename_nysiis));
+    memcpy(h->surname_soundex, r->surname_soundex[i],
+           strnlen(r->surname_soundex[i], sizeof h->surname_soundex));
     r->n++;
-    return CL_OK;
-}
-
-static cl_status build_hot(cl_records *r)
-{
-    r->hot = cl_malloc((r->n ? r->n : 1) * sizeof *r->hot);
-    if (r->hot == NULL)
-        return CL_ENOMEM;
-    for (size_t i = 0; i < r->n; i++) {
-        cl_hot_record *h = &r->hot[i];
-        memset(h, 0, sizeof *h);
-        h->forename = r->forename[i];
-        h->forenames = r->forenames[i];
-        h->local_id = r->local_id[i];
-        for (int k = 0; k < CL_MAX_ALTERNATIVES; k++) {
-            h->surname[k] = r->surname[i][k];
-            h->postcode[k] = r->postcode[i][k];
-            h->postcode_sector[k] = r->postcode_sector[i][k];
-            h->postcode_district[k] = r->postcode_district[i][k];
-        }
-        h->dob = r->dob[i];
-        h->source = r->source[i];
-        h->sex = r->sex[i];
-        memcpy(h->nhs, r->nhs[i], sizeof h->nhs);
-        memcpy(h->upn, r->upn[i], sizeof h->upn);
-        /* zero-padded, so the codes compare with memcmp */
-        memcpy(h->forename_nysiis, r->forename_nysiis[i],
-               strnlen(r->forename_nysiis[i], sizeof h->forename_nysiis));
-        memcpy(h->surname_soundex, r->surname_soundex[i],
-               strnlen(r->surname_soundex[i], sizeof h->surname_soundex));
-    }
     return CL_OK;
 }
 
@@ -448,7 +428,7 @@ cl_status cl_records_load(cl_records **out, const cl_records_input *inputs, int 
     }
     static atomic_uint_fast64_t generations;
     r->generation = atomic_fetch_add(&generations, 1) + 1;
-    if (count_frequencies(r) != CL_OK || build_hot(r) != CL_OK) {
+    if (count_frequencies(r) != CL_OK) {
         st = cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
         goto fail;
     }

@@ -23,10 +23,11 @@
 typedef struct cl_strtab cl_strtab;
 
 /* What comparing two records reads, packed together (two cache lines), so a
- * comparison touches two places in memory instead of one per column.  Built
- * from the columns once loading is done. */
+ * comparison touches two places in memory instead of one per column.  Fields
+ * only comparisons need (all forenames, postcode sectors and districts, local
+ * id) live here alone. */
 typedef struct cl_hot_record {
-    uint32_t forename, forenames, local_id;
+    uint32_t forename, forenames, local_id;   /* string ids; forenames: all, spaced */
     uint32_t surname[CL_MAX_ALTERNATIVES];
     uint32_t postcode[CL_MAX_ALTERNATIVES];
     uint32_t postcode_sector[CL_MAX_ALTERNATIVES];
@@ -50,13 +51,8 @@ typedef struct cl_records {
     uint32_t *line;           /* [n] input line */
     /* names: string ids, 0 = missing */
     uint32_t *forename;       /* first forename */
-    uint32_t *forenames;      /* all forenames, space-separated */
     uint32_t (*surname)[CL_MAX_ALTERNATIVES];
     uint32_t (*postcode)[CL_MAX_ALTERNATIVES];
-    uint32_t (*postcode_sector)[CL_MAX_ALTERNATIVES];    /* "SW1A 1", interned */
-    uint32_t (*postcode_district)[CL_MAX_ALTERNATIVES];  /* "SW1A", interned */
-    uint32_t *local_id;
-    uint32_t *ethnicity;
     char (*forename_soundex)[5];
     char (*surname_soundex)[5];
     char (*forename_nysiis)[7];

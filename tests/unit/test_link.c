@@ -65,7 +65,7 @@ static void test_store(void **state)
     (void)state;
     assert_int_equal(small->n, 7);
     assert_string_equal(cl_records_str(small, small->forename[0], NULL), "oliver");
-    assert_string_equal(cl_records_str(small, small->forenames[0], NULL), "oliver james");
+    assert_string_equal(cl_records_str(small, small->hot[0].forenames, NULL), "oliver james");
     assert_int_equal(small->nhs_valid[0], 1);
     assert_int_equal(small->nhs_valid[5], 0);   /* bad check digit kept for near-agreement */
     assert_string_equal(small->nhs[5], "9434765991");
