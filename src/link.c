@@ -148,6 +148,14 @@ cl_status cl_link_train(const cl_records *r, const cl_blocking *b, const cl_link
                     st = cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
         }
     }
+    uint64_t pairs = 0;
+    for (int t = 0; t < nt; t++)
+        pairs += ctx[t].pairs;
+    if (st == CL_OK && pairs == 0)
+        st = cl_error_set(err, CL_EFORMAT, NULL, 0,
+                          "no candidate pairs: the inputs lack the fields the blocking rules "
+                          "need (NHS number, UPN, date of birth with names, or postcode with "
+                          "a forename); see `childlink link --count-pairs`");
     if (st == CL_OK) {
         note(o, "estimating m and the prior by EM");
         st = cl_model_em(model, ctx[0].counts, cl_link_possible_pairs(r, o->scope),

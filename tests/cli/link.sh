@@ -113,3 +113,8 @@ holds "no child holds two records of one source" sh -c \
 run 2 "$CL" link "hes_apc=pop/hes_apc.csv" --one-to-one hes_apc,nosuch --out oto2.csv
 has_err "not one of two different input sources"
 absent oto2.csv
+
+# Inputs without the fields any blocking rule needs: a clear error, no link map
+run 1 "$CL" link "z=$L/surname_only.csv" --out none.csv
+has_err "inputs lack the fields the blocking rules need"
+absent none.csv
