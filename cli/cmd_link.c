@@ -125,13 +125,10 @@ static int run(int argc, char **argv)
             break;
         case 'h': fputs(cmd_link.usage, stdout); return cli_finish_stdout("link");
         default: {
-            int rc = linkargs_option(&cmd_link, opt, optarg, &a, &o);
-            if (rc >= 0) {
-                if (rc != CLI_EXIT_OK)
-                    return rc;
-                break;
-            }
-            return cli_usage_error(&cmd_link, "unknown or incomplete option '%s'", argv[optind - 1]);
+            int rc = linkargs_option(&cmd_link, opt, optarg, argv[optind - 1], &a, &o);
+            if (rc != CLI_EXIT_OK)
+                return rc;
+            break;
         }
         }
     }

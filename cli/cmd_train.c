@@ -54,13 +54,10 @@ static int run(int argc, char **argv)
         case 'o': out = optarg; break;
         case 'h': fputs(cmd_train.usage, stdout); return cli_finish_stdout("train");
         default: {
-            int rc = linkargs_option(&cmd_train, opt, optarg, &a, &o);
-            if (rc >= 0) {
-                if (rc != CLI_EXIT_OK)
-                    return rc;
-                break;
-            }
-            return cli_usage_error(&cmd_train, "unknown or incomplete option '%s'", argv[optind - 1]);
+            int rc = linkargs_option(&cmd_train, opt, optarg, argv[optind - 1], &a, &o);
+            if (rc != CLI_EXIT_OK)
+                return rc;
+            break;
         }
         }
     }

@@ -78,8 +78,8 @@ int linkargs_load(const char *cmd, linkargs *a, unsigned scope, cl_records **rec
     return CLI_EXIT_OK;
 }
 
-int linkargs_option(const cli_command *cmd, int opt, const char *arg, linkargs *a,
-                    cl_link_options *o)
+int linkargs_option(const cli_command *cmd, int opt, const char *arg, const char *word,
+                    linkargs *a, cl_link_options *o)
 {
     long threads;
     switch (opt) {
@@ -99,7 +99,7 @@ int linkargs_option(const cli_command *cmd, int opt, const char *arg, linkargs *
         o->threads = (int)threads;
         return CLI_EXIT_OK;
     }
-    return -1;
+    return cli_usage_error(cmd, "unknown or incomplete option '%s'", word);
 }
 
 int linkargs_inputs(const cli_command *cmd, linkargs *a, int first, int argc, char **argv)

@@ -33,10 +33,10 @@ int linkargs_load(const char *cmd, linkargs *a, unsigned scope, cl_records **rec
 void linkargs_progress(const char *what);
 
 /* The options train and link share: --mode (M), --schema (s), --threads (j).
- * Returns -1 when `opt` is not one of them, CLI_EXIT_OK when handled, or the
- * usage error's exit code. */
-int linkargs_option(const cli_command *cmd, int opt, const char *arg, linkargs *a,
-                    cl_link_options *o);
+ * Returns CLI_EXIT_OK when handled, else prints a usage error (`word` is the
+ * argument getopt stopped at, for an unknown option) and returns its code. */
+int linkargs_option(const cli_command *cmd, int opt, const char *arg, const char *word,
+                    linkargs *a, cl_link_options *o);
 
 /* Add argv[first..argc) as inputs; returns CLI_EXIT_OK or a usage error's code. */
 int linkargs_inputs(const cli_command *cmd, linkargs *a, int first, int argc, char **argv);
