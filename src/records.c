@@ -18,17 +18,13 @@
 #include "childlink/schema.h"
 #include "childlink/strmap.h"
 
-#define ARENA_CHUNK (1u << 20)
 
+/* Interned strings: the map owns the text; ids index text[] and len[]. */
 struct cl_strtab {
     cl_strmap *ids;
-    char **text;
+    const char **text;
     uint32_t *len;
     size_t n, cap;
-    char *chunk;
-    size_t chunk_used, chunk_cap;
-    char **chunks;
-    size_t nchunks, chunks_cap;
 };
 
 static void strtab_free(cl_strtab *t);
@@ -56,9 +52,6 @@ static void strtab_free(cl_strtab *t)
 {
     if (t == NULL)
         return;
-    for (size_t i = 0; i < t->nchunks; i++)
-        cl_free(t->chunks[i]);
-    cl_free(t->chunks);
     cl_free(t->text);
     cl_free(t->len);
     cl_strmap_free(t->ids);
@@ -66,17 +59,14 @@ static void strtab_free(cl_strtab *t)
 }
 
 /* Id of `s` (len bytes), interning it if new; 0 for the empty string;
- * UINT32_MAX when out of memory. */
+ * UINT32_MAX when out of memory.  The text lives in the map's arena. */
 static uint32_t intern(cl_strtab *t, const char *s, size_t len)
 {
     if (len == 0)
         return 0;
-    int64_t id;
-    if (cl_strmap_get(t->ids, s, len, &id))
-        return (uint32_t)id;
     if (t->n == t->cap) {
         size_t cap = t->cap * 2;
-        char **text = cl_realloc(t->text, cap * sizeof *text);
+        const char **text = cl_realloc(t->text, cap * sizeof *text);
         if (text == NULL)
             return UINT32_MAX;
         t->text = text;
@@ -86,33 +76,16 @@ static uint32_t intern(cl_strtab *t, const char *s, size_t len)
         t->len = l;
         t->cap = cap;
     }
-    if (t->chunk == NULL || t->chunk_cap - t->chunk_used < len + 1) {
-        size_t cap = len + 1 > ARENA_CHUNK ? len + 1 : ARENA_CHUNK;
-        if (t->nchunks == t->chunks_cap) {
-            size_t ccap = t->chunks_cap ? t->chunks_cap * 2 : 16;
-            char **c = cl_realloc(t->chunks, ccap * sizeof *c);
-            if (c == NULL)
-                return UINT32_MAX;
-            t->chunks = c;
-            t->chunks_cap = ccap;
-        }
-        if ((t->chunk = cl_malloc(cap)) == NULL)
-            return UINT32_MAX;
-        t->chunks[t->nchunks++] = t->chunk;
-        t->chunk_used = 0;
-        t->chunk_cap = cap;
-    }
-    char *copy = t->chunk + t->chunk_used;
-    memcpy(copy, s, len);
-    copy[len] = '\0';
-    t->chunk_used += len + 1;
-    uint32_t nid = (uint32_t)t->n;
-    if (cl_strmap_put(t->ids, s, len, nid, NULL) < 0)
+    int64_t id;
+    const char *stored;
+    int fresh = cl_strmap_intern(t->ids, s, len, (int64_t)t->n, &id, &stored);
+    if (fresh < 0)
         return UINT32_MAX;
-    t->text[t->n] = copy;
+    if (fresh == 0)
+        return (uint32_t)id;
+    t->text[t->n] = stored;
     t->len[t->n] = (uint32_t)len;
-    t->n++;
-    return nid;
+    return (uint32_t)t->n++;
 }
 
 const char *cl_records_str(const cl_records *r, uint32_t id, size_t *len)

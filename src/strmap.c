@@ -149,6 +149,12 @@ static slot *find(const cl_strmap *m, const char *key, size_t len, uint32_t h)
 
 int cl_strmap_put(cl_strmap *m, const char *key, size_t len, int64_t value, int64_t *existing)
 {
+    return cl_strmap_intern(m, key, len, value, existing, NULL);
+}
+
+int cl_strmap_intern(cl_strmap *m, const char *key, size_t len, int64_t value,
+                     int64_t *existing, const char **stored)
+{
     if (len > UINT32_MAX)
         return -1;
     if ((m->size + 1) * 10 > m->cap * 7 && grow(m) != 0)
@@ -158,6 +164,8 @@ int cl_strmap_put(cl_strmap *m, const char *key, size_t len, int64_t value, int6
     if (s->key != NULL) {
         if (existing)
             *existing = s->value;
+        if (stored)
+            *stored = s->key;
         return 0;
     }
     const char *copy = arena_copy(m, key, len);
@@ -168,6 +176,8 @@ int cl_strmap_put(cl_strmap *m, const char *key, size_t len, int64_t value, int6
     s->hash32 = h;
     s->value = value;
     m->size++;
+    if (stored)
+        *stored = copy;
     return 1;
 }
 

@@ -25,6 +25,12 @@ CL_API void cl_strmap_free(cl_strmap *m);
 CL_API int cl_strmap_put(cl_strmap *m, const char *key, size_t len, int64_t value,
                          int64_t *existing) CL_MUST_CHECK;
 
+/* As cl_strmap_put, and `*stored` (may be NULL) receives the map's own
+ * NUL-terminated copy of the key, valid until the map is freed: a string
+ * table needs no second copy. */
+CL_API int cl_strmap_intern(cl_strmap *m, const char *key, size_t len, int64_t value,
+                            int64_t *existing, const char **stored) CL_MUST_CHECK;
+
 /* 1 and the value in *value when `key` is present, else 0. */
 CL_API int cl_strmap_get(const cl_strmap *m, const char *key, size_t len, int64_t *value);
 

@@ -34,6 +34,23 @@ static void test_put_get_many(void **state)
     cl_strmap_free(m);
 }
 
+static void test_intern_returns_the_stored_copy(void **state)
+{
+    (void)state;
+    cl_strmap *m = cl_strmap_new();
+    char key[8] = "smith";
+    const char *first = NULL, *again = NULL;
+    int64_t v = -1;
+    assert_int_equal(cl_strmap_intern(m, key, 5, 1, &v, &first), 1);
+    assert_ptr_not_equal(first, key);
+    strcpy(key, "jones");   /* the map's copy does not change with the caller's buffer */
+    assert_string_equal(first, "smith");
+    assert_int_equal(cl_strmap_intern(m, "smith", 5, 2, &v, &again), 0);
+    assert_ptr_equal(again, first);
+    assert_int_equal(v, 1);
+    cl_strmap_free(m);
+}
+
 static void test_reserve_and_empty_key(void **state)
 {
     (void)state;
@@ -77,6 +94,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_put_get_many),
+        cmocka_unit_test(test_intern_returns_the_stored_copy),
         cmocka_unit_test(test_reserve_and_empty_key),
         cmocka_unit_test(test_out_of_memory),
         cmocka_unit_test(test_hash_spreads),
