@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "childlink/evaluate.h"
+#include "childlink/keys.h"
 #include "childlink/outfile.h"
 #include "cli.h"
 
@@ -40,6 +41,9 @@ const cli_command cmd_evaluate = {
     "  --min-pairs N    groups with fewer true pairs are reported but left out of the gaps\n"
     "                   (default 10)\n"
     "  --out FILE       write every figure as JSON\n"
+    "  --key FILE       the project key: truth record ids become their record tokens, to\n"
+    "                   evaluate the link map of encoded identifier files (a data holder's\n"
+    "                   check; the linkage unit never holds the key)\n"
     "\n"
     "Undefined measures (0/0, e.g. precision when nothing is linked) read n/a.  Outputs are\n"
     "written whole or not at all.\n"
@@ -85,10 +89,12 @@ static int run(int argc, char **argv)
         {"by", required_argument, NULL, 'b'},
         {"min-pairs", required_argument, NULL, 'm'},
         {"out", required_argument, NULL, 'o'},
+        {"key", required_argument, NULL, 'k'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *linkmap = NULL, *truth = NULL, *pairs = NULL, *sweep = NULL, *json = NULL;
+    const char *key_path = NULL;
     const char *by[CL_EVAL_MAX_BY];
     size_t n_by = 0;
     long min_pairs = CL_EVAL_DEFAULT_MIN_GROUP_PAIRS;
@@ -102,6 +108,7 @@ static int run(int argc, char **argv)
         case 'p': pairs = optarg; break;
         case 's': sweep = optarg; break;
         case 'o': json = optarg; break;
+        case 'k': key_path = optarg; break;
         case 'b':
             if (n_by == CL_EVAL_MAX_BY)
                 return cli_usage_error(&cmd_evaluate, "at most %u --by columns", CL_EVAL_MAX_BY);
@@ -155,7 +162,11 @@ static int run(int argc, char **argv)
     opts.progress = show_progress;
     cl_eval *ev = NULL;
     cl_outfile *sweep_out = NULL, *json_out = NULL;
-    cl_status st = cl_eval_new(&ev, &opts, &err);
+    cl_key *key = NULL;
+    cl_status st = key_path ? cl_key_load(&key, key_path, &err) : CL_OK;
+    opts.record_key = key;
+    if (st == CL_OK)
+        st = cl_eval_new(&ev, &opts, &err);
     if (st == CL_OK && sweep)
         st = cl_outfile_open(&sweep_out, sweep, CL_OUTFILE_OVERWRITE, &err);
     if (st == CL_OK && json)
@@ -188,6 +199,7 @@ static int run(int argc, char **argv)
     cl_outfile_abort(sweep_out);
     cl_outfile_abort(json_out);
     cl_eval_free(ev);
+    cl_key_free(key);
     if (st != CL_OK)
         return cli_fail("evaluate", &err);
     return cli_finish_stdout("evaluate");

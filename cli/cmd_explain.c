@@ -94,6 +94,10 @@ static int run(int argc, char **argv)
     if (rc != CLI_EXIT_OK)
         return rc;
     cl_blocking_free(b);
+    if (cl_link_check_model(r, &model, &err) != CL_OK) {
+        cl_records_free(r);
+        return cli_fail("explain", &err);
+    }
     long i, j;
     if (find_record(r, spec_a, &i) != 0 || find_record(r, spec_b, &j) != 0) {
         fprintf(stderr, "childlink explain: no record '%s' (give SOURCE:RECORD_ID)\n",
@@ -116,7 +120,7 @@ static int run(int argc, char **argv)
     for (int k = 0; k < CL_NCOMPARISONS; k++) {
         unsigned l = CL_VECTOR_LEVEL(v, k);
         running += per[k];
-        printf("%-12s %-32s %8.2f %9.2f ", cl_comparison_name(k), cl_level_name(k, (int)l),
+        printf("%-12s %-32s %8.2f %9.2f ", cl_comparison_name(k), cl_level_name(model.kind, k, (int)l),
                per[k], running);
         bar(per[k]);
         putchar('\n');

@@ -167,7 +167,7 @@ static int run(int argc, char **argv)
     if (count_only) {
         printf("%-32s %16s %14s\n", "blocking rule", "pairs", "largest block");
         for (int k = 0; k < CL_NRULES; k++)
-            printf("%-32s %16llu %14llu%s\n", cl_rule_name(k),
+            printf("%-32s %16llu %14llu%s\n", cl_rule_name(r->kind, k),
                    (unsigned long long)cl_blocking_rule_pairs(b, k),
                    (unsigned long long)cl_blocking_rule_largest_block(b, k),
                    cl_blocking_rule_pairs(b, k) > o.max_pairs_per_rule ? "  (over the limit)" : "");

@@ -90,9 +90,9 @@ static int run(int argc, char **argv)
            model.candidate_share, model.prior);
     printf("%-12s %-32s %10s %10s %8s\n", "comparison", "level", "m", "u", "weight");
     for (int k = 0; k < CL_NCOMPARISONS; k++)
-        for (int l = 1; l < cl_comparison_nlevels(k); l++)
+        for (int l = 1; l < cl_comparison_nlevels(model.kind, k); l++)
             printf("%-12s %-32s %10.6f %10.6f %8.2f\n", l == 1 ? cl_comparison_name(k) : "",
-                   cl_level_name(k, l), model.m[k][l], model.u[k][l],
+                   cl_level_name(model.kind, k, l), model.m[k][l], model.u[k][l],
                    log2(model.m[k][l] / model.u[k][l]));
     return cli_finish_stdout("train");
 }

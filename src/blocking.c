@@ -34,7 +34,24 @@ static const char *const rule_names[CL_NRULES] = {
     "forename_nysiis+surname_nysiis", "name_soundex_pair+birth_year",
 };
 
-const char *cl_rule_name(int rule) { return rule_names[rule]; }
+/* Encoded identifier files block on the tokens `encode` writes for the
+ * purpose; a token of names without the date of birth would be open to the
+ * frequency attack, so postcode with birth year stands in for the NYSIIS rule. */
+static const char *const encoded_rule_names[CL_NRULES] = {
+    "nhs_number", "upn", "dob+forename_initial", "dob+surname_initial",
+    "surname_soundex+birth_month", "postcode+forename_initial",
+    "postcode+birth_year", "name_soundex_pair+birth_year",
+};
+
+const char *cl_rule_name(cl_records_kind kind, int rule)
+{
+    return kind == CL_RECORDS_ENCODED ? encoded_rule_names[rule] : rule_names[rule];
+}
+const char *cl_blocking_rule_name(const cl_blocking *b, int rule)
+{
+    return cl_rule_name(b->r->kind, rule);
+}
+
 uint64_t cl_blocking_rule_pairs(const cl_blocking *b, int rule) { return b->pairs[rule]; }
 uint64_t cl_blocking_rule_largest_block(const cl_blocking *b, int rule) { return b->largest[rule]; }
 
@@ -50,8 +67,29 @@ static uint64_t key_of(const void *data, size_t len, uint64_t salt)
     return h ? h : 1;
 }
 
+static uint64_t encoded_rule_key(const cl_records *r, int rule, size_t i)
+{
+    const cl_token_record *t = &r->tokens[i];
+    uint64_t token = 0;
+    switch (rule) {
+    case CL_RULE_NHS:
+        return r->nhs[i][0] ? key_of(r->nhs[i], 10, rule) : 0;
+    case CL_RULE_UPN:
+        return r->upn[i][0] ? key_of(r->upn[i], 13, rule) : 0;
+    case CL_RULE_DOB_FORENAME: token = t->dob_forename_initial; break;
+    case CL_RULE_DOB_SURNAME: token = t->dob_surname_initial; break;
+    case CL_RULE_SURNAME_MONTH: token = t->surname_sdx_ym; break;
+    case CL_RULE_POSTCODE_INITIAL: token = t->postcode_initial; break;
+    case CL_RULE_NAMES: token = t->postcode_yob; break;
+    case CL_RULE_NAME_PAIR_YEAR: token = t->names_sdx_yob; break;
+    }
+    return token ? key_of(&token, sizeof token, (uint64_t)rule) : 0;
+}
+
 static uint64_t rule_key(const cl_records *r, int rule, size_t i)
 {
+    if (r->kind == CL_RECORDS_ENCODED)
+        return encoded_rule_key(r, rule, i);
     char buf[64];
     int year = r->dob[i].days == CL_NO_DATE ? -1 : r->dob[i].year;
     switch (rule) {

@@ -30,9 +30,34 @@ static const char *const level_names[CL_NCOMPARISONS][CL_MAX_LEVELS] = {
 
 static const int nlevels[CL_NCOMPARISONS] = {7, 7, 6, 3, 5, 4, 4, 3};
 
+/* Encoded identifier files: Dice similarity bands of the Bloom filters where
+ * clear text has string measures, token equality elsewhere.  A keyed token
+ * cannot be one digit away from another, so NHS number and UPN are exact or
+ * different. */
+static const char *const encoded_level_names[CL_NCOMPARISONS][CL_MAX_LEVELS] = {
+    {"null", "exact", "dice_0.90", "dice_0.75", "dice_0.60", "swapped_names", "else"},
+    {"null", "exact", "dice_0.90", "dice_0.75", "dice_0.60", "swapped_names", "else"},
+    {"null", "exact", "dice_0.80", "dice_0.60", "else"},
+    {"null", "equal", "different"},
+    {"null", "exact", "same_sector", "same_district", "dice_0.60", "else"},
+    {"null", "exact", "different"},
+    {"null", "exact", "different"},
+    {"null", "equal", "different"},
+};
+
+static const int encoded_nlevels[CL_NCOMPARISONS] = {7, 7, 5, 3, 6, 3, 3, 3};
+
 const char *cl_comparison_name(int k) { return comparison_names[k]; }
-const char *cl_level_name(int k, int l) { return level_names[k][l]; }
-int cl_comparison_nlevels(int k) { return nlevels[k]; }
+
+const char *cl_level_name(cl_records_kind kind, int k, int l)
+{
+    return kind == CL_RECORDS_ENCODED ? encoded_level_names[k][l] : level_names[k][l];
+}
+
+int cl_comparison_nlevels(cl_records_kind kind, int k)
+{
+    return kind == CL_RECORDS_ENCODED ? encoded_nlevels[k] : nlevels[k];
+}
 
 /* Whether token `t` (tlen bytes) is one of the space-separated tokens of s. */
 static int has_token(const char *s, size_t slen, const char *t, size_t tlen)
@@ -219,8 +244,111 @@ static unsigned exact_id_level(const char *a, const char *b, size_t len)
     return near == CL_SIM_NEAR_SUBSTITUTION || near == CL_SIM_NEAR_TRANSPOSITION ? 2 : 3;
 }
 
+/* ---- encoded identifier files ---- */
+
+/* Dice coefficient of two distinct filters (string ids of their bytes),
+ * cached per thread like Jaro-Winkler: a child's filters recur in all its
+ * records. */
+typedef struct dice_entry {
+    uint32_t a, b;
+    float dice;
+    uint32_t used;
+} dice_entry;
+static _Thread_local dice_entry dice_cache[1u << JW_CACHE_BITS];
+static _Thread_local uint64_t dice_cache_store;
+
+static double filter_dice(const cl_records *r, uint32_t a, uint32_t b)
+{
+    if (dice_cache_store != r->generation) {
+        memset(dice_cache, 0, sizeof dice_cache);
+        dice_cache_store = r->generation;
+    }
+    if (a > b) {
+        uint32_t t = a;
+        a = b;
+        b = t;
+    }
+    uint32_t h = (a * 0x9E3779B1u) ^ (b * 0x85EBCA77u);
+    dice_entry *e = &dice_cache[h >> (32 - JW_CACHE_BITS)];
+    if (e->used && e->a == a && e->b == b)
+        return e->dice;
+    /* Interned bytes carry no alignment: load words with memcpy. */
+    const unsigned char *x = (const unsigned char *)cl_records_str(r, a, NULL);
+    const unsigned char *y = (const unsigned char *)cl_records_str(r, b, NULL);
+    uint32_t pa = 0, pb = 0, both = 0;
+    for (size_t w = 0; w + 8 <= r->filter_bytes; w += 8) {
+        uint64_t u, v;
+        memcpy(&u, x + w, 8);
+        memcpy(&v, y + w, 8);
+        pa += (uint32_t)__builtin_popcountll(u);
+        pb += (uint32_t)__builtin_popcountll(v);
+        both += (uint32_t)__builtin_popcountll(u & v);
+    }
+    float dice = pa + pb ? (float)(2.0 * both / (pa + pb)) : 0.0f;
+    *e = (dice_entry){a, b, dice, 1};
+    return dice;
+}
+
+/* Names: exact (equal filters), then Dice bands.  Filters of forename and
+ * surname are keyed apart, so a swap shows only in the names_sdx_yob token,
+ * which holds the two Soundex codes in either order: equal there but far
+ * apart here is a swap. */
+static unsigned encoded_name_level(const cl_records *r, uint32_t a, uint32_t b, int same_pair)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    if (a == b)
+        return 1;
+    double d = filter_dice(r, a, b);
+    return d >= 0.90 ? 2 : d >= 0.75 ? 3 : d >= 0.60 ? 4 : same_pair ? 5 : 6;
+}
+
+static cl_vector compare_encoded(const cl_records *r, size_t i, size_t j)
+{
+    const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
+    const cl_token_record *TA = &r->tokens[i], *TB = &r->tokens[j];
+    int same_pair = TA->names_sdx_yob && TA->names_sdx_yob == TB->names_sdx_yob;
+    cl_vector v = encoded_name_level(r, A->forename, B->forename, same_pair);
+    v |= encoded_name_level(r, A->surname[0], B->surname[0], same_pair) << 4;
+    unsigned dob = 0;
+    if (TA->dob && TB->dob && TA->dob == TB->dob) {
+        dob = 1;
+    } else if (TA->dob_filter && TB->dob_filter) {
+        double d = filter_dice(r, TA->dob_filter, TB->dob_filter);
+        dob = d >= 0.80 ? 2 : d >= 0.60 ? 3 : 4;
+    }
+    v |= dob << 8;
+    unsigned sex = A->sex && B->sex ? (A->sex == B->sex ? 1u : 2u) : 0u;
+    v |= sex << 12;
+    unsigned postcode = 0;
+    uint32_t pa = A->postcode[0], pb = B->postcode[0];
+    if (pa && pb) {
+        if (pa == pb)
+            postcode = 1;
+        else if (TA->postcode_sector_dob && TA->postcode_sector_dob == TB->postcode_sector_dob)
+            postcode = 2;
+        else if (TA->postcode_district_dob &&
+                 TA->postcode_district_dob == TB->postcode_district_dob)
+            postcode = 3;
+        else
+            postcode = filter_dice(r, pa, pb) >= 0.60 ? 4 : 5;
+    }
+    v |= postcode << 16;
+    unsigned nhs = A->nhs[0] && B->nhs[0] ? (memcmp(A->nhs, B->nhs, 10) == 0 ? 1u : 2u) : 0u;
+    unsigned upn = A->upn[0] && B->upn[0] ? (memcmp(A->upn, B->upn, 13) == 0 ? 1u : 2u) : 0u;
+    v |= nhs << 20;
+    v |= upn << 24;
+    unsigned local = 0;
+    if (A->source == B->source && A->local_id && B->local_id)
+        local = A->local_id == B->local_id ? 1 : 2;
+    v |= (cl_vector)local << 28;
+    return v;
+}
+
 cl_vector cl_compare(const cl_records *r, size_t i, size_t j)
 {
+    if (r->kind == CL_RECORDS_ENCODED)
+        return compare_encoded(r, i, j);
     const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
     cl_vector v = forename_level(r, i, j);
     v |= surname_level(r, i, j) << 4;

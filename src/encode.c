@@ -34,7 +34,8 @@
 
 static const char *const token_names[CL_TOKEN_COUNT] = {
     "nhs_number", "upn", "local_id", "dob", "sex", "postcode_yob", "postcode_sector_dob",
-    "postcode_district_dob", "dob_year", "surname_sdx_yob", "names_sdx_yob", "postcode_initial",
+    "postcode_district_dob", "dob_year", "surname_sdx_ym", "names_sdx_yob", "postcode_initial",
+    "dob_forename_initial", "dob_surname_initial",
 };
 static const char *const filter_names[CL_FILTER_COUNT] = {
     "bf_forenames", "bf_surname", "bf_dob", "bf_postcode", "bf_record",
@@ -372,7 +373,8 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
                                 out->record_token) != 0)
         return -1;
     out->nhs_number_valid = rec->check[CL_FIELD_NHS_NUMBER] == CL_CHECK_VALID;
-    out->upn_valid = rec->check[CL_FIELD_UPN] == CL_CHECK_VALID;
+    /* A temporary UPN is no evidence of identity (as in clear-text linkage). */
+    out->upn_valid = rec->check[CL_FIELD_UPN] == CL_CHECK_VALID && rec->reason[CL_FIELD_UPN] == NULL;
 
     const char *year = v[CL_FIELD_DOB];
     size_t year_len = n[CL_FIELD_DOB] >= 4 ? 4 : 0;
@@ -391,6 +393,13 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
                              ? utf8_len((unsigned char)v[CL_FIELD_FORENAMES][0]) : 0;
     if (initial_len > n[CL_FIELD_FORENAMES])
         initial_len = n[CL_FIELD_FORENAMES];
+    size_t surname_initial_len = n[CL_FIELD_SURNAME] > 0
+                                     ? utf8_len((unsigned char)v[CL_FIELD_SURNAME][0]) : 0;
+    if (surname_initial_len > n[CL_FIELD_SURNAME])
+        surname_initial_len = n[CL_FIELD_SURNAME];
+    /* Only a whole ISO date gives date tokens ("2011-05" is its first 7 bytes). */
+    size_t dob_len = n[CL_FIELD_DOB] == 10 ? 10 : 0;
+    size_t month_len = dob_len ? 7 : 0;
 
     char buf[MAX_VALUE_BYTES + 32];
     size_t len;
@@ -403,7 +412,9 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
                             out->token[CL_TOKEN_LOCAL_ID]);
     bad |= cl_encoder_token(e, CL_TOKEN_DOB, v[CL_FIELD_DOB], n[CL_FIELD_DOB],
                             out->token[CL_TOKEN_DOB]);
-    bad |= cl_encoder_token(e, CL_TOKEN_SEX, v[CL_FIELD_SEX], n[CL_FIELD_SEX],
+    /* Unknown and indeterminate sex are missing, as in clear-text linkage. */
+    int sex_known = n[CL_FIELD_SEX] == 1 && (v[CL_FIELD_SEX][0] == 'M' || v[CL_FIELD_SEX][0] == 'F');
+    bad |= cl_encoder_token(e, CL_TOKEN_SEX, v[CL_FIELD_SEX], sex_known ? 1 : 0,
                             out->token[CL_TOKEN_SEX]);
     /* Areas are frequency targets (docs/privacy.md): a postcode only with the
      * birth year, a sector or district only with the whole date of birth. */
@@ -418,17 +429,27 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
     bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_DISTRICT_DOB, buf, len,
                             out->token[CL_TOKEN_POSTCODE_DISTRICT_DOB]);
     bad |= cl_encoder_token(e, CL_TOKEN_DOB_YEAR, year, year_len, out->token[CL_TOKEN_DOB_YEAR]);
-    len = compose(buf, sizeof buf, sur_sdx, strlen(sur_sdx), year, year_len, NULL, 0);
-    bad |= cl_encoder_token(e, CL_TOKEN_SURNAME_SDX_YOB, buf, len,
-                            out->token[CL_TOKEN_SURNAME_SDX_YOB]);
-    len = compose(buf, sizeof buf, fore_sdx, strlen(fore_sdx), sur_sdx, strlen(sur_sdx), year,
-                  year_len);
+    len = compose(buf, sizeof buf, sur_sdx, strlen(sur_sdx), v[CL_FIELD_DOB], month_len, NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_SURNAME_SDX_YM, buf, len,
+                            out->token[CL_TOKEN_SURNAME_SDX_YM]);
+    /* The two codes in byte order: a forename/surname swap keeps the token. */
+    const char *sdx_lo = strcmp(fore_sdx, sur_sdx) <= 0 ? fore_sdx : sur_sdx;
+    const char *sdx_hi = sdx_lo == fore_sdx ? sur_sdx : fore_sdx;
+    len = compose(buf, sizeof buf, sdx_lo, strlen(sdx_lo), sdx_hi, strlen(sdx_hi), year, year_len);
     bad |= cl_encoder_token(e, CL_TOKEN_NAMES_SDX_YOB, buf, len,
                             out->token[CL_TOKEN_NAMES_SDX_YOB]);
     len = compose(buf, sizeof buf, pc.full, strlen(pc.full), v[CL_FIELD_FORENAMES], initial_len,
                   NULL, 0);
     bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_INITIAL, buf, len,
                             out->token[CL_TOKEN_POSTCODE_INITIAL]);
+    len = compose(buf, sizeof buf, v[CL_FIELD_DOB], dob_len, v[CL_FIELD_FORENAMES], initial_len,
+                  NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_DOB_FORENAME_INITIAL, buf, len,
+                            out->token[CL_TOKEN_DOB_FORENAME_INITIAL]);
+    len = compose(buf, sizeof buf, v[CL_FIELD_DOB], dob_len, v[CL_FIELD_SURNAME],
+                  surname_initial_len, NULL, 0);
+    bad |= cl_encoder_token(e, CL_TOKEN_DOB_SURNAME_INITIAL, buf, len,
+                            out->token[CL_TOKEN_DOB_SURNAME_INITIAL]);
     if (bad)
         return -1;
 

@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "childlink/csv.h"
+#include "childlink/encode.h"
 #include "childlink/evaluate.h"
 #include "childlink/strmap.h"
 
@@ -91,6 +92,11 @@ struct cl_eval {
     long *linkmap_line, *truth_line;
     char *key;
     size_t key_cap;
+    /* --key: one encoder per truth source, for record tokens */
+    const struct cl_key *record_key;
+    cl_encoder **encoders;
+    char **encoder_source;
+    size_t nencoders;
 
     pairset true_scored;
     probmap probs;
@@ -161,6 +167,7 @@ cl_status cl_eval_new(cl_eval **out, const cl_eval_options *opts, cl_error *err)
                                                        : CL_EVAL_DEFAULT_MAX_DISTINCT_PROBABILITIES;
     ev->progress = opts->progress;
     ev->progress_ctx = opts->progress_ctx;
+    ev->record_key = opts->record_key;
     ev->summary.blocking_recall = NAN;
     int failed = (ev->records = cl_strmap_new()) == NULL ||
                  (ev->clusters = cl_strmap_new()) == NULL ||
@@ -207,6 +214,12 @@ void cl_eval_free(cl_eval *ev)
         cl_free(g->groups);
         free_group_scratch(g);
     }
+    for (size_t e = 0; e < ev->nencoders; e++) {
+        cl_encoder_free(ev->encoders[e]);
+        cl_free(ev->encoder_source[e]);
+    }
+    cl_free(ev->encoders);
+    cl_free(ev->encoder_source);
     cl_free(ev->truth_path);
     cl_free(ev->linkmap_path);
     cl_free(ev->pairs_path);
@@ -384,6 +397,39 @@ static cl_status group_intern(const cl_eval *ev, group_col *g, const char *v, si
     return CL_OK;
 }
 
+/* The record token of (source, record_id) under ev->record_key, into out. */
+static cl_status record_token(cl_eval *ev, const char *source, size_t slen,
+                              const char *record_id, size_t rlen,
+                              char out[CL_TOKEN_CHARS + 1], const char *file, long line,
+                              cl_error *err)
+{
+    size_t e = 0;
+    while (e < ev->nencoders &&
+           !(strlen(ev->encoder_source[e]) == slen && memcmp(ev->encoder_source[e], source, slen) == 0))
+        e++;
+    if (e == ev->nencoders) {
+        cl_encoder **enc = cl_realloc(ev->encoders, (e + 1) * sizeof *enc);
+        if (enc == NULL)
+            return oom(err, file, line);
+        ev->encoders = enc;
+        char **src = cl_realloc(ev->encoder_source, (e + 1) * sizeof *src);
+        if (src == NULL)
+            return oom(err, file, line);
+        ev->encoder_source = src;
+        if ((src[e] = cl_strndup(source, slen)) == NULL)
+            return oom(err, file, line);
+        cl_status st = cl_encoder_new(&enc[e], ev->record_key, src[e], NULL, err);
+        if (st != CL_OK) {
+            cl_free(src[e]);
+            return st;
+        }
+        ev->nencoders++;
+    }
+    if (cl_encoder_record_token(ev->encoders[e], record_id, rlen, out) != 0)
+        return cl_error_set(err, CL_ENOMEM, file, line, "cannot compute a record token");
+    return CL_OK;
+}
+
 static cl_status add_truth_at(cl_eval *ev, const char *source, size_t slen,
                               const char *record_id, size_t rlen, const char *person_id,
                               size_t plen, const char *const *group_values,
@@ -394,6 +440,14 @@ static cl_status add_truth_at(cl_eval *ev, const char *source, size_t slen,
         return cl_error_set(err, CL_EFORMAT, file, line, "empty source");
     if (rlen == 0)
         return cl_error_set(err, CL_EFORMAT, file, line, "empty record_id");
+    char token[CL_TOKEN_CHARS + 1];
+    if (ev->record_key) {
+        cl_status st = record_token(ev, source, slen, record_id, rlen, token, file, line, err);
+        if (st != CL_OK)
+            return st;
+        record_id = token;
+        rlen = CL_TOKEN_CHARS;
+    }
     if (plen == 0)
         return cl_error_set(err, CL_EFORMAT, file, line, "empty person_id");
     uint32_t r;

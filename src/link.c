@@ -49,7 +49,7 @@ cl_status cl_link_check_blocking(const cl_blocking *b, const cl_link_options *o,
                                 "blocking rule '%s' would create %llu pairs (largest block: %llu "
                                 "records), over the limit of %llu; the data may lack that field's "
                                 "variety (e.g. one date for all records)",
-                                cl_rule_name(k), (unsigned long long)cl_blocking_rule_pairs(b, k),
+                                cl_blocking_rule_name(b, k), (unsigned long long)cl_blocking_rule_pairs(b, k),
                                 (unsigned long long)cl_blocking_rule_largest_block(b, k),
                                 (unsigned long long)o->max_pairs_per_rule);
     return CL_OK;
@@ -245,7 +245,8 @@ static int decide(const cl_records *r, const cl_model *model, int echild, size_t
         rule = RULE_NHS_DOB;
     else if (dob == 1 && upn_exact)
         rule = RULE_UPN_DOB;
-    else if (dob == 1 && CL_VECTOR_LEVEL(v, CL_CMP_FORENAME) == 6)
+    else if (dob == 1 && (int)CL_VECTOR_LEVEL(v, CL_CMP_FORENAME) ==
+                             cl_comparison_nlevels(r->kind, CL_CMP_FORENAME) - 1)
         rule = RULE_TWIN_GUARD;
     if (rule != RULE_PROBABILISTIC && rule != RULE_TWIN_GUARD && weight == NULL) {
         *probability = 1.0;
@@ -372,12 +373,36 @@ static uint32_t permute(uint32_t x, uint32_t seed)
     return ((uint32_t)left << 16) | right;
 }
 
+cl_status cl_link_check_model(const cl_records *r, const cl_model *model, cl_error *err)
+{
+    if (model->kind == r->kind)
+        return CL_OK;
+    return cl_error_set(err, CL_EINVAL, NULL, 0,
+                        "the model was trained on %s identifiers but the inputs are %s: train "
+                        "a model on files like these",
+                        model->kind == CL_RECORDS_ENCODED ? "encoded" : "clear",
+                        r->kind == CL_RECORDS_ENCODED ? "encoded identifier files" : "clear");
+}
+
 cl_status cl_link_run(const cl_records *r, const cl_blocking *b, const cl_model *model,
                       const cl_link_options *o, const char *linkmap_path, cl_link_result *res,
                       cl_error *err)
 {
     memset(res, 0, sizeof *res);
     res->records = r->n;
+    if (r->kind == CL_RECORDS_ENCODED && o->preset_echild)
+        return cl_error_set(err, CL_EINVAL, NULL, 0,
+                            "--preset echild compares clear names and postcodes; encoded "
+                            "identifier files are linked by the model");
+    if (r->kind == CL_RECORDS_ENCODED && o->record_key)
+        return cl_error_set(err, CL_EINVAL, NULL, 0,
+                            "encoded identifier files already name records by their record "
+                            "tokens: --key is not needed (and the linkage unit should not hold it)");
+    if (!o->preset_echild) {
+        cl_status st = cl_link_check_model(r, model, err);
+        if (st != CL_OK)
+            return st;
+    }
     cl_status st = CL_OK;
     int nt = o->pairs_path ? 1 : thread_count(o);   /* one writer for the pairs file */
     score_ctx ctx[MAX_THREADS];

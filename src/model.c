@@ -121,6 +121,7 @@ cl_status cl_model_estimate_u(cl_model *model, const cl_records *r, uint64_t sam
 {
     if (r->n < 2)
         return cl_error_set(err, CL_EINVAL, NULL, 0, "need at least two records");
+    model->kind = r->kind;
     double counts[CL_NCOMPARISONS][CL_MAX_LEVELS] = {{0}};
     uint64_t state = 20260101;
     uint64_t taken = 0, tries = 0;
@@ -139,12 +140,12 @@ cl_status cl_model_estimate_u(cl_model *model, const cl_records *r, uint64_t sam
         return cl_error_set(err, CL_EINVAL, NULL, 0, "no record pair is in scope for sampling");
     for (int k = 0; k < CL_NCOMPARISONS; k++) {
         double total = 0;
-        for (int l = 1; l < cl_comparison_nlevels(k); l++)
+        for (int l = 1; l < cl_comparison_nlevels(model->kind, k); l++)
             total += counts[k][l];
-        for (int l = 1; l < cl_comparison_nlevels(k); l++) {
+        for (int l = 1; l < cl_comparison_nlevels(model->kind, k); l++) {
             /* Levels never seen among random pairs get half a count: rare, not impossible. */
             double c = counts[k][l] > 0 ? counts[k][l] : 0.5;
-            model->u[k][l] = total > 0 ? c / (total + 0.5) : 1.0 / (cl_comparison_nlevels(k) - 1);
+            model->u[k][l] = total > 0 ? c / (total + 0.5) : 1.0 / (cl_comparison_nlevels(model->kind, k) - 1);
             if (model->u[k][l] < MIN_PROBABILITY)
                 model->u[k][l] = MIN_PROBABILITY;
         }
@@ -200,7 +201,7 @@ cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double po
                             "no candidate pairs to train on: the blocking rules created none");
     }
     for (int k = 0; k < CL_NCOMPARISONS; k++) {
-        int L = cl_comparison_nlevels(k);
+        int L = cl_comparison_nlevels(model->kind, k);
         for (int l = 1; l < L; l++) {
             model->m[k][l] = l == 1 ? 0.85 : 0.15 / (L - 2);
             v[k][l] = 0.5 * model->u[k][l] + 0.5 / (L - 1);
@@ -235,7 +236,7 @@ cl_status cl_model_em(cl_model *model, const cl_vector_counts *counts, double po
         double change = fabs(matches / (double)total - lambda);
         lambda = matches / (double)total;
         for (int k = 0; k < CL_NCOMPARISONS; k++) {
-            int L = cl_comparison_nlevels(k);
+            int L = cl_comparison_nlevels(model->kind, k);
             double sm = 0, sv = 0;
             for (int l = 1; l < L; l++) {
                 sm += M[k][l];
@@ -359,6 +360,8 @@ cl_status cl_model_save(const cl_model *model, const char *path, cl_error *err)
                         json_string("Fellegi-Sunter model of the default comparisons. weight = "
                                     "log2(m/u); exact name and postcode levels are term-frequency "
                                     "adjusted at scoring. See docs/model.md."));
+    json_object_set_new(root, "identifiers",
+                        json_string(model->kind == CL_RECORDS_ENCODED ? "encoded" : "clear"));
     json_object_set_new(root, "prior_match_probability", json_real(model->prior));
     json_object_set_new(root, "candidate_match_share", json_real(model->candidate_share));
     json_t *em = json_object();
@@ -372,9 +375,9 @@ cl_status cl_model_save(const cl_model *model, const char *path, cl_error *err)
         json_t *c = json_object();
         json_t *levels = json_array();
         json_object_set_new(c, "comparison", json_string(cl_comparison_name(k)));
-        for (int l = 1; l < cl_comparison_nlevels(k); l++) {
+        for (int l = 1; l < cl_comparison_nlevels(model->kind, k); l++) {
             json_t *lv = json_object();
-            json_object_set_new(lv, "level", json_string(cl_level_name(k, l)));
+            json_object_set_new(lv, "level", json_string(cl_level_name(model->kind, k, l)));
             json_object_set_new(lv, "m", json_real(model->m[k][l]));
             json_object_set_new(lv, "u", json_real(model->u[k][l]));
             json_object_set_new(lv, "weight", json_real(log2(model->m[k][l] / model->u[k][l])));
@@ -431,6 +434,17 @@ cl_status cl_model_load(cl_model *model, const char *path, cl_error *err)
                           "prior_match_probability in (0,1) and \"comparisons\")");
         goto done;
     }
+    /* Models written before encoded linkage existed name no kind: clear. */
+    json_t *kind = json_object_get(root, "identifiers");
+    if (kind != NULL && (!json_is_string(kind) ||
+                         (strcmp(json_string_value(kind), "clear") != 0 &&
+                          strcmp(json_string_value(kind), "encoded") != 0))) {
+        st = cl_error_set(err, CL_EFORMAT, path, 0,
+                          "\"identifiers\" must be \"clear\" or \"encoded\"");
+        goto done;
+    }
+    model->kind = kind && strcmp(json_string_value(kind), "encoded") == 0 ? CL_RECORDS_ENCODED
+                                                                          : CL_RECORDS_CLEAR;
     if (json_array_size(cmps) != CL_NCOMPARISONS) {
         st = cl_error_set(err, CL_EFORMAT, path, 0,
                           "model has %zu comparisons but this version uses %d: retrain it",
@@ -443,26 +457,26 @@ cl_status cl_model_load(cl_model *model, const char *path, cl_error *err)
         json_t *levels = json_object_get(c, "levels");
         if (!json_is_string(name) || strcmp(json_string_value(name), cl_comparison_name(k)) != 0 ||
             !json_is_array(levels) ||
-            json_array_size(levels) != (size_t)cl_comparison_nlevels(k) - 1) {
+            json_array_size(levels) != (size_t)cl_comparison_nlevels(model->kind, k) - 1) {
             st = cl_error_set(err, CL_EFORMAT, path, 0,
                               "comparison %d of the model is not '%s' with %d levels: the model "
                               "does not match this version; retrain it",
-                              k + 1, cl_comparison_name(k), cl_comparison_nlevels(k) - 1);
+                              k + 1, cl_comparison_name(k), cl_comparison_nlevels(model->kind, k) - 1);
             goto done;
         }
         model->m[k][0] = model->u[k][0] = 1;
-        for (int l = 1; l < cl_comparison_nlevels(k); l++) {
+        for (int l = 1; l < cl_comparison_nlevels(model->kind, k); l++) {
             json_t *lv = json_array_get(levels, (size_t)l - 1);
             json_t *lname = json_object_get(lv, "level");
             model->m[k][l] = number(lv, "m", &ok);
             model->u[k][l] = number(lv, "u", &ok);
             if (!ok || !json_is_string(lname) ||
-                strcmp(json_string_value(lname), cl_level_name(k, l)) != 0 ||
+                strcmp(json_string_value(lname), cl_level_name(model->kind, k, l)) != 0 ||
                 !(model->m[k][l] > 0 && model->m[k][l] <= 1) ||
                 !(model->u[k][l] > 0 && model->u[k][l] <= 1)) {
                 st = cl_error_set(err, CL_EFORMAT, path, 0,
                                   "level %d of comparison '%s' must be '%s' with m and u in (0,1]",
-                                  l, cl_comparison_name(k), cl_level_name(k, l));
+                                  l, cl_comparison_name(k), cl_level_name(model->kind, k, l));
                 goto done;
             }
         }

@@ -13,6 +13,7 @@
 #include "childlink/clean.h"
 #include "childlink/csv.h"
 #include "childlink/date.h"
+#include "childlink/encode.h"
 #include "childlink/phonetic.h"
 #include "childlink/records.h"
 #include "childlink/schema.h"
@@ -110,6 +111,8 @@ static int grow_columns(cl_records *r, size_t cap)
     GROW(forename_soundex); GROW(surname_soundex); GROW(forename_nysiis);
     GROW(surname_nysiis); GROW(dob); GROW(sex); GROW(nhs); GROW(nhs_valid);
     GROW(upn); GROW(upn_valid);
+    if (r->kind == CL_RECORDS_ENCODED)
+        GROW(tokens);
 #undef GROW
     return 0;
 }
@@ -118,6 +121,8 @@ static int grow_columns(cl_records *r, size_t cap)
 struct records_private {
     cl_records pub;   /* first, so a cl_records * is a records_private * */
     cl_strmap *ids;   /* "source\x1frecord_id" -> record index */
+    unsigned char sex_tokens[26][16];   /* encoded stores: token of sex 'A' + k */
+    int nsex;
 };
 
 void cl_records_free(cl_records *r)
@@ -132,7 +137,7 @@ void cl_records_free(cl_records *r)
                     r->postcode, r->forename_soundex,
                     r->surname_soundex, r->forename_nysiis, r->surname_nysiis, r->dob, r->sex,
                     r->nhs, r->nhs_valid, r->upn, r->upn_valid, r->forename_count,
-                    r->surname_count, r->postcode_count, r->hot};
+                    r->surname_count, r->postcode_count, r->hot, r->tokens};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         cl_free(cols[i]);
     strtab_free(r->strings);
@@ -277,6 +282,10 @@ static cl_status count_frequencies(cl_records *r)
     return CL_OK;
 }
 
+static cl_status load_encoded(cl_records *r, const cl_records_input *in, uint16_t source,
+                              cl_csv_reader *rd, void (*progress)(const char *, long),
+                              cl_error *err);
+
 static cl_status load_one(cl_records *r, const cl_records_input *in, uint16_t source,
                           cl_strmap *ids, void (*progress)(const char *, long), cl_error *err)
 {
@@ -295,6 +304,30 @@ static cl_status load_one(cl_records *r, const cl_records_input *in, uint16_t so
     }
     if (st != CL_OK)
         goto done;
+    size_t first_len;
+    const char *first_name = cl_csv_field(rd, 0, &first_len);
+    cl_records_kind kind = first_len == 12 && memcmp(first_name, "record_token", 12) == 0
+                               ? CL_RECORDS_ENCODED : CL_RECORDS_CLEAR;
+    if (source == 0)
+        r->kind = kind;
+    if (kind != r->kind) {
+        st = cl_error_set(err, CL_EFORMAT, in->path, 1,
+                          "this is %s file but %s is %s: link clear files with clear files and "
+                          "encoded identifier files with encoded ones",
+                          kind == CL_RECORDS_ENCODED ? "an encoded identifier" : "a clear",
+                          r->source_names[0],
+                          r->kind == CL_RECORDS_ENCODED ? "encoded" : "clear");
+        goto done;
+    }
+    if (kind == CL_RECORDS_ENCODED) {
+        if (in->schema != NULL) {
+            st = cl_error_set(err, CL_EINVAL, in->path, 0,
+                              "an encoded identifier file takes no schema");
+            goto done;
+        }
+        st = load_encoded(r, in, source, rd, progress, err);
+        goto done;
+    }
     if (in->schema == NULL) {
         /* No schema named: a built-in schema of the source's name if it fits the
          * header (a raw extract), else the canonical columns (a cleaned file). */
@@ -358,6 +391,341 @@ done:
     cl_cleaner_free(c);
     cl_csv_close(rd);
     cl_schema_free(schema);
+    return st;
+}
+
+/* ---- encoded identifier files ---- */
+
+/* Columns of an identifier file the store reads, found by name. */
+enum {
+    ID_RECORD_TOKEN, ID_NHS, ID_UPN, ID_LOCAL_ID, ID_DOB, ID_SEX, ID_POSTCODE_YOB,
+    ID_SECTOR_DOB, ID_DISTRICT_DOB, ID_SURNAME_SDX_YM, ID_NAMES_SDX_YOB, ID_POSTCODE_INITIAL,
+    ID_DOB_FORENAME_INITIAL, ID_DOB_SURNAME_INITIAL, ID_NHS_VALID, ID_UPN_VALID,
+    ID_BF_FORENAMES, ID_BF_SURNAME, ID_BF_DOB, ID_BF_POSTCODE, ID_NCOLUMNS
+};
+
+static const char *id_column_name(int c)
+{
+    static const int token_of[] = {
+        -1, CL_TOKEN_NHS_NUMBER, CL_TOKEN_UPN, CL_TOKEN_LOCAL_ID, CL_TOKEN_DOB, CL_TOKEN_SEX,
+        CL_TOKEN_POSTCODE_YOB, CL_TOKEN_POSTCODE_SECTOR_DOB, CL_TOKEN_POSTCODE_DISTRICT_DOB,
+        CL_TOKEN_SURNAME_SDX_YM, CL_TOKEN_NAMES_SDX_YOB, CL_TOKEN_POSTCODE_INITIAL,
+        CL_TOKEN_DOB_FORENAME_INITIAL, CL_TOKEN_DOB_SURNAME_INITIAL,
+    };
+    switch (c) {
+    case ID_RECORD_TOKEN: return "record_token";
+    case ID_NHS_VALID: return "nhs_number_valid";
+    case ID_UPN_VALID: return "upn_valid";
+    case ID_BF_FORENAMES: return cl_encode_filter_name(CL_FILTER_FORENAMES);
+    case ID_BF_SURNAME: return cl_encode_filter_name(CL_FILTER_SURNAME);
+    case ID_BF_DOB: return cl_encode_filter_name(CL_FILTER_DOB);
+    case ID_BF_POSTCODE: return cl_encode_filter_name(CL_FILTER_POSTCODE);
+    default: return cl_encode_token_name((cl_encode_token)token_of[c]);
+    }
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* A token's 16 bytes from its 32 hex digits: 1 decoded, 0 empty, -1 malformed. */
+static int decode_token(const char *s, size_t len, unsigned char out[16])
+{
+    if (len == 0)
+        return 0;
+    if (len != CL_TOKEN_CHARS)
+        return -1;
+    for (size_t i = 0; i < 16; i++) {
+        int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 1;
+}
+
+static int base64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+/* Standard padded base64 into out (cap bytes): the byte count, or -1. */
+static long base64_decode(const char *s, size_t len, unsigned char *out, size_t cap)
+{
+    if (len % 4 != 0)
+        return -1;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        int v[4], pad = 0;
+        for (int k = 0; k < 4; k++) {
+            if (s[i + k] == '=' && i + 4 == len && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else if (pad || (v[k] = base64_value((unsigned char)s[i + k])) < 0) {
+                return -1;
+            }
+        }
+        uint32_t bits = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        int bytes = 3 - pad;
+        if (n + (size_t)bytes > cap)
+            return -1;
+        for (int k = 0; k < bytes; k++)
+            out[n++] = (unsigned char)(bits >> (16 - 8 * k));
+    }
+    return (long)n;
+}
+
+/* Bloom filters the store accepts: up to 65536 bits (encode's maximum). */
+#define MAX_FILTER_BYTES 8192
+
+typedef struct ids_reader {
+    cl_csv_reader *rd;
+    long col[ID_NCOLUMNS];          /* field index, or -1 when the file lacks it */
+    unsigned char *filter;          /* MAX_FILTER_BYTES */
+    unsigned char (*sex_tokens)[16];   /* the store's distinct sex tokens, in order met */
+    int *nsex;
+} ids_reader;
+
+static const char *ids_field(const ids_reader *x, int c, size_t *len)
+{
+    if (x->col[c] < 0 || (size_t)x->col[c] >= cl_csv_nfields(x->rd)) {
+        *len = 0;
+        return "";
+    }
+    return cl_csv_field(x->rd, (size_t)x->col[c], len);
+}
+
+/* 64 bits of token column c (0 when empty); CL_EFORMAT when malformed. */
+static cl_status ids_token(ids_reader *x, int c, unsigned char bytes[16], uint64_t *out,
+                           cl_error *err)
+{
+    size_t len;
+    const char *s = ids_field(x, c, &len);
+    int k = decode_token(s, len, bytes);
+    if (k < 0)
+        return cl_error_set(err, CL_EFORMAT, cl_csv_path(x->rd), cl_csv_line(x->rd),
+                            "%s is not a token (32 lower-case hex digits)", id_column_name(c));
+    *out = 0;
+    if (k > 0) {
+        memcpy(out, bytes, sizeof *out);
+        if (*out == 0)
+            *out = 1;
+    }
+    return CL_OK;
+}
+
+/* String id of filter column c's raw bytes (0 when empty). */
+static cl_status ids_filter(cl_records *r, ids_reader *x, int c, uint32_t *id, cl_error *err)
+{
+    size_t len;
+    const char *s = ids_field(x, c, &len);
+    *id = 0;
+    if (len == 0)
+        return CL_OK;
+    long n = base64_decode(s, len, x->filter, MAX_FILTER_BYTES);
+    if (n <= 0 || n % 8 != 0)
+        return cl_error_set(err, CL_EFORMAT, cl_csv_path(x->rd), cl_csv_line(x->rd),
+                            "%s is not a Bloom filter (base64 of a multiple of 8 bytes, at most "
+                            "%d)", id_column_name(c), MAX_FILTER_BYTES);
+    if (r->filter_bytes == 0)
+        r->filter_bytes = (size_t)n;
+    if ((size_t)n != r->filter_bytes)
+        return cl_error_set(err, CL_EFORMAT, cl_csv_path(x->rd), cl_csv_line(x->rd),
+                            "%s has %ld bits but earlier filters have %zu: encode every file "
+                            "with the same options", id_column_name(c), n * 8, r->filter_bytes * 8);
+    /* Filters of every field share the table; the column's byte in front keeps
+     * two fields' equal bytes apart. */
+    x->filter[n] = (unsigned char)c;
+    if ((*id = intern(r->strings, (const char *)x->filter, (size_t)n + 1)) == UINT32_MAX)
+        return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+    return CL_OK;
+}
+
+static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *x,
+                                    uint32_t record_id, cl_error *err)
+{
+    size_t i = r->n;
+    const char *path = cl_csv_path(x->rd);
+    long line = cl_csv_line(x->rd);
+    cl_token_record *t = &r->tokens[i];
+    cl_hot_record *h = &r->hot[i];
+    memset(t, 0, sizeof *t);
+    memset(h, 0, sizeof *h);
+    unsigned char bytes[16];
+    uint64_t ignored;
+    cl_status st;
+    struct { int column; uint64_t *dst; } tokens[] = {
+        {ID_DOB, &t->dob}, {ID_SECTOR_DOB, &t->postcode_sector_dob},
+        {ID_DISTRICT_DOB, &t->postcode_district_dob},
+        {ID_DOB_FORENAME_INITIAL, &t->dob_forename_initial},
+        {ID_DOB_SURNAME_INITIAL, &t->dob_surname_initial},
+        {ID_SURNAME_SDX_YM, &t->surname_sdx_ym}, {ID_POSTCODE_INITIAL, &t->postcode_initial},
+        {ID_POSTCODE_YOB, &t->postcode_yob}, {ID_NAMES_SDX_YOB, &t->names_sdx_yob},
+    };
+    for (size_t k = 0; k < sizeof tokens / sizeof tokens[0]; k++)
+        if ((st = ids_token(x, tokens[k].column, bytes, tokens[k].dst, err)) != CL_OK)
+            return st;
+    /* NHS number and UPN: as many token bytes as the clear columns hold. */
+    memset(r->nhs[i], 0, sizeof r->nhs[i]);
+    if ((st = ids_token(x, ID_NHS, bytes, &ignored, err)) != CL_OK)
+        return st;
+    if (ignored) {
+        memcpy(r->nhs[i], bytes, 10);
+        r->nhs[i][0] |= 1;
+    }
+    memset(r->upn[i], 0, sizeof r->upn[i]);
+    if ((st = ids_token(x, ID_UPN, bytes, &ignored, err)) != CL_OK)
+        return st;
+    if (ignored) {
+        memcpy(r->upn[i], bytes, 13);
+        r->upn[i][0] |= 1;
+    }
+    size_t len;
+    const char *s = ids_field(x, ID_NHS_VALID, &len);
+    r->nhs_valid[i] = r->nhs[i][0] && len == 1 && s[0] == '1';
+    s = ids_field(x, ID_UPN_VALID, &len);
+    r->upn_valid[i] = r->upn[i][0] && len == 1 && s[0] == '1';
+    /* Sex: the data holders' tokens stand for M and F; which is which does not
+     * matter, only equality. */
+    s = ids_field(x, ID_SEX, &len);
+    r->sex[i] = 0;
+    if (len > 0) {
+        if ((st = ids_token(x, ID_SEX, bytes, &ignored, err)) != CL_OK)
+            return st;
+        int k = 0;
+        while (k < *x->nsex && memcmp(x->sex_tokens[k], bytes, 16) != 0)
+            k++;
+        if (k == *x->nsex) {
+            if (k == 26)
+                return cl_error_set(err, CL_EFORMAT, path, line,
+                                    "sex has more than 26 different tokens");
+            memcpy(x->sex_tokens[(*x->nsex)++], bytes, 16);
+        }
+        r->sex[i] = (char)('A' + k);
+    }
+    s = ids_field(x, ID_LOCAL_ID, &len);
+    uint32_t local = intern(r->strings, s, len);
+    uint32_t fn, sn, pc;
+    if (local == UINT32_MAX)
+        return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+    if ((st = ids_filter(r, x, ID_BF_FORENAMES, &fn, err)) != CL_OK ||
+        (st = ids_filter(r, x, ID_BF_SURNAME, &sn, err)) != CL_OK ||
+        (st = ids_filter(r, x, ID_BF_POSTCODE, &pc, err)) != CL_OK ||
+        (st = ids_filter(r, x, ID_BF_DOB, &t->dob_filter, err)) != CL_OK)
+        return st;
+    r->source[i] = source;
+    r->record_id[i] = record_id;
+    r->line[i] = (uint32_t)line;
+    r->forename[i] = fn;
+    memset(r->surname[i], 0, sizeof r->surname[i]);
+    memset(r->postcode[i], 0, sizeof r->postcode[i]);
+    r->surname[i][0] = sn;
+    r->postcode[i][0] = pc;
+    memset(r->forename_soundex[i], 0, sizeof r->forename_soundex[i]);
+    memset(r->surname_soundex[i], 0, sizeof r->surname_soundex[i]);
+    memset(r->forename_nysiis[i], 0, sizeof r->forename_nysiis[i]);
+    memset(r->surname_nysiis[i], 0, sizeof r->surname_nysiis[i]);
+    r->dob[i] = (cl_sim_date){.days = CL_NO_DATE};
+    h->forename = h->forenames = fn;
+    h->surname[0] = sn;
+    h->postcode[0] = pc;
+    h->local_id = local;
+    h->dob = r->dob[i];
+    h->source = source;
+    h->sex = r->sex[i];
+    memcpy(h->nhs, r->nhs[i], sizeof h->nhs);
+    memcpy(h->upn, r->upn[i], sizeof h->upn);
+    r->n++;
+    return CL_OK;
+}
+
+static cl_status load_encoded(cl_records *r, const cl_records_input *in, uint16_t source,
+                              cl_csv_reader *rd, void (*progress)(const char *, long),
+                              cl_error *err)
+{
+    struct records_private *p = (struct records_private *)r;
+    ids_reader x;
+    memset(&x, 0, sizeof x);
+    x.rd = rd;
+    x.sex_tokens = p->sex_tokens;
+    x.nsex = &p->nsex;
+    cl_strmap *ids = p->ids;
+    for (int c = 0; c < ID_NCOLUMNS; c++) {
+        x.col[c] = -1;
+        for (size_t f = 0; f < cl_csv_nfields(rd); f++) {
+            size_t len;
+            const char *name = cl_csv_field(rd, f, &len);
+            if (len == strlen(id_column_name(c)) && memcmp(name, id_column_name(c), len) == 0)
+                x.col[c] = (long)f;
+        }
+    }
+    if (x.col[ID_BF_FORENAMES] < 0 && x.col[ID_BF_SURNAME] < 0 && x.col[ID_DOB] < 0 &&
+        x.col[ID_NHS] < 0 && x.col[ID_UPN] < 0)
+        return cl_error_set(err, CL_EFORMAT, in->path, 1,
+                            "identifier file has none of nhs_number, upn, dob, bf_forenames, "
+                            "bf_surname: nothing to link on");
+    if ((x.filter = cl_malloc(MAX_FILTER_BYTES + 1)) == NULL)
+        return cl_error_set(err, CL_ENOMEM, in->path, 0, "out of memory");
+    size_t srclen = strlen(in->source);
+    char key[256 + 1 + CL_TOKEN_CHARS];
+    size_t cap = r->n;
+    long count = 0;
+    cl_status st;
+    while ((st = cl_csv_next(rd, err)) == CL_OK) {
+        long line = cl_csv_line(rd);
+        size_t tlen;
+        const char *token = ids_field(&x, ID_RECORD_TOKEN, &tlen);
+        unsigned char bytes[16];
+        if (decode_token(token, tlen, bytes) != 1) {
+            st = cl_error_set(err, CL_EFORMAT, in->path, line,
+                              "record_token is missing or not a token (32 lower-case hex digits)");
+            break;
+        }
+        size_t klen = srclen < 256 ? srclen : 256;
+        memcpy(key, in->source, klen);
+        key[klen] = '\x1f';
+        memcpy(key + klen + 1, token, tlen);
+        int64_t first;
+        int fresh = cl_strmap_put(ids, key, klen + 1 + tlen, (int64_t)r->n, &first);
+        if (fresh < 0) {
+            st = cl_error_set(err, CL_ENOMEM, in->path, line, "out of memory");
+            break;
+        }
+        if (fresh == 0) {
+            st = cl_error_set(err, CL_EFORMAT, in->path, line,
+                              "duplicate record_token (first on line %u)", r->line[first]);
+            break;
+        }
+        if (r->n == cap || cap == 0) {
+            cap = cap ? cap * 2 : 4096;
+            if (grow_columns(r, cap) != 0) {
+                st = cl_error_set(err, CL_ENOMEM, in->path, line, "out of memory");
+                break;
+            }
+        }
+        uint32_t id = intern(r->strings, token, tlen);
+        if (id == UINT32_MAX) {
+            st = cl_error_set(err, CL_ENOMEM, in->path, line, "out of memory");
+            break;
+        }
+        if ((st = add_encoded_record(r, source, &x, id, err)) != CL_OK)
+            break;
+        if (progress && ++count % 1000000 == 0)
+            progress(in->path, count);
+    }
+    if (st == CL_END)
+        st = CL_OK;
+    cl_free(x.filter);
     return st;
 }
 

@@ -41,7 +41,9 @@ CL_API cl_status cl_blocking_new(cl_blocking **out, const cl_records *r, unsigne
                                  cl_error *err) CL_MUST_CHECK;
 CL_API void cl_blocking_free(cl_blocking *b);
 
-CL_API const char *cl_rule_name(int rule);
+/* Name of a rule for stores of this kind (encoded files block on tokens). */
+CL_API const char *cl_rule_name(cl_records_kind kind, int rule);
+CL_API const char *cl_blocking_rule_name(const cl_blocking *b, int rule);
 
 /* Pairs rule `rule` generates before removing those of earlier rules (an
  * upper bound used to refuse rules that would explode), and its largest block. */

@@ -52,9 +52,12 @@ typedef enum cl_encode_token {
     CL_TOKEN_POSTCODE_SECTOR_DOB,    /* "SW1A 1|2011-05-21" */
     CL_TOKEN_POSTCODE_DISTRICT_DOB,  /* "SW1A|2011-05-21" */
     CL_TOKEN_DOB_YEAR,               /* "2011" */
-    CL_TOKEN_SURNAME_SDX_YOB,        /* "B400|2011" */
-    CL_TOKEN_NAMES_SDX_YOB,          /* "K300|B400|2011" */
+    CL_TOKEN_SURNAME_SDX_YM,         /* "B400|2011-05" */
+    CL_TOKEN_NAMES_SDX_YOB,          /* "B400|K300|2011": the two codes in byte order, so a
+                                        forename/surname swap gives the same token */
     CL_TOKEN_POSTCODE_INITIAL,       /* "AH1 0EY|k" */
+    CL_TOKEN_DOB_FORENAME_INITIAL,   /* "2011-05-21|k" */
+    CL_TOKEN_DOB_SURNAME_INITIAL,    /* "2011-05-21|b" */
     CL_TOKEN_COUNT
 } cl_encode_token;
 

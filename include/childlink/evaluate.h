@@ -55,6 +55,10 @@ typedef struct cl_eval_options {
     size_t max_distinct_probabilities; /* exact sweep up to this many (0: default) */
     cl_eval_progress_fn progress;   /* may be NULL */
     void *progress_ctx;
+    const struct cl_key *record_key; /* not NULL: truth record ids are replaced by their
+                                       record tokens under this key (keys.h), to evaluate
+                                       a link map of encoded identifier files; only a
+                                       data holder with the key can do this */
 } cl_eval_options;
 
 /* Pairwise measures.  Overall and in the sweep found == correct (the true

@@ -62,6 +62,11 @@ CL_API cl_status cl_link_train(const cl_records *r, const cl_blocking *b,
                                const cl_link_options *o, cl_model *model,
                                cl_error *err) CL_MUST_CHECK;
 
+/* Refuse (CL_EINVAL) a model trained on the other kind of identifiers
+ * (clear or encoded) than the store holds. */
+CL_API cl_status cl_link_check_model(const cl_records *r, const cl_model *model,
+                                     cl_error *err) CL_MUST_CHECK;
+
 /* Score, cluster and write the link map to `linkmap_path` (atomic). */
 CL_API cl_status cl_link_run(const cl_records *r, const cl_blocking *b, const cl_model *model,
                              const cl_link_options *o, const char *linkmap_path,

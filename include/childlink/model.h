@@ -48,12 +48,15 @@ typedef uint32_t cl_vector;
 /* Compare records i and j of `r`: the packed comparison vector. */
 CL_API cl_vector cl_compare(const cl_records *r, size_t i, size_t j);
 
-/* Names of comparison k and of its level l ("forename", "jaro_winkler_0.92"). */
+/* Names of comparison k and of its level l ("forename", "jaro_winkler_0.92")
+ * for stores of this kind: encoded identifier files compare Bloom filters by
+ * Dice bands and tokens by equality. */
 CL_API const char *cl_comparison_name(int k);
-CL_API const char *cl_level_name(int k, int l);
-CL_API int cl_comparison_nlevels(int k);   /* including the null level 0 */
+CL_API const char *cl_level_name(cl_records_kind kind, int k, int l);
+CL_API int cl_comparison_nlevels(cl_records_kind kind, int k);   /* with the null level 0 */
 
 typedef struct cl_model {
+    cl_records_kind kind;      /* the identifiers it was trained on */
     double m[CL_NCOMPARISONS][CL_MAX_LEVELS];
     double u[CL_NCOMPARISONS][CL_MAX_LEVELS];
     double weight[CL_NCOMPARISONS][CL_MAX_LEVELS];  /* log2(m/u), filled by EM and load */

@@ -22,6 +22,26 @@
 
 typedef struct cl_strtab cl_strtab;
 
+/* What a store was loaded from: clear identifiers (canonical or raw extracts
+ * read through a schema) or the identifier files `childlink encode` writes
+ * (keyed tokens and Bloom filters).  The two are never mixed in one store. */
+typedef enum cl_records_kind {
+    CL_RECORDS_CLEAR = 0,
+    CL_RECORDS_ENCODED = 1
+} cl_records_kind;
+
+/* Encoded stores only: 64 bits of each token column that comparisons and
+ * blocking read (0 when missing; a value is never 0), and the string id of
+ * the date-of-birth filter.  Sixty-four bits keep the chance that two
+ * different values share one below one in ten million even for ten million
+ * distinct values. */
+typedef struct cl_token_record {
+    uint64_t dob, postcode_sector_dob, postcode_district_dob;
+    uint64_t dob_forename_initial, dob_surname_initial, surname_sdx_ym;
+    uint64_t postcode_initial, postcode_yob, names_sdx_yob;
+    uint32_t dob_filter;
+} cl_token_record;
+
 /* What comparing two records reads, packed together (two cache lines), so a
  * comparison touches two places in memory instead of one per column.  Fields
  * only comparisons need (all forenames, postcode sectors and districts, local
@@ -41,8 +61,18 @@ typedef struct cl_hot_record {
     char surname_soundex[5];
 } cl_hot_record;
 
+/* In an encoded store the same columns hold what the identifier file gives:
+ * record_id is the record token; forename (and forenames), surname[0] and
+ * postcode[0] are string ids of the raw bytes of bf_forenames, bf_surname and
+ * bf_postcode (so equal filters compare as equal ids and are counted for
+ * term-frequency adjustment); nhs and upn hold the first bytes of their
+ * tokens (first byte forced non-zero); sex is 'A', 'B', ... by token; dob is
+ * missing and the phonetic codes empty; the rest is in `tokens`. */
 typedef struct cl_records {
     size_t n;                 /* records */
+    cl_records_kind kind;
+    cl_token_record *tokens;  /* [n], encoded stores only */
+    size_t filter_bytes;      /* length of every Bloom filter (encoded stores) */
     uint64_t generation;      /* unique per store in this process (keys caches) */
     int nsources;
     char **source_names;      /* [nsources] */
@@ -80,7 +110,9 @@ typedef struct cl_records_input {
 } cl_records_input;
 
 /* Load `ninputs` files into a new store.  Each record is cleaned on the way in
- * (so raw canonical CSVs and `clean` outputs both work).  Fails with the
+ * (so raw canonical CSVs and `clean` outputs both work).  A file whose header
+ * starts with `record_token` is an encoded identifier file (docs/privacy.md);
+ * every input must then be one, with filters of one length.  Fails with the
  * file and line for malformed input, a duplicate record id within a source,
  * an empty file, or a source named twice.  `progress` may be NULL. */
 CL_API cl_status cl_records_load(cl_records **out, const cl_records_input *inputs, int ninputs,

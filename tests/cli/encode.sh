@@ -77,7 +77,7 @@ holds "second key: none of the first key's tokens" sh -c '! grep -qFf toks1 i3.c
 run 0 "$CL" encode "$E/good.csv" --source other --key a.key --ids i4.csv --payload p4.csv
 holds "--source changes record tokens" sh -c '[ "$(cut -d, -f1 i1.csv | sed -n 2p)" != "$(cut -d, -f1 i4.csv | sed -n 2p)" ]'
 holds "--source keeps the other tokens" sh -c '[ "$(cut -d, -f2 i1.csv | sed -n 2p)" = "$(cut -d, -f2 i4.csv | sed -n 2p)" ]'
-holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_yob,names_sdx_yob,postcode_initial,nhs_number_valid,upn_valid,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_record$"'
+holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_ym,names_sdx_yob,postcode_initial,dob_forename_initial,dob_surname_initial,nhs_number_valid,upn_valid,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_record$"'
 holds "payload header" sh -c 'head -n 1 p1.csv | grep -q "^record_token,admission_date,diagnosis$"'
 run 0 "$CL" encode "$E/good.csv" --key a.key --ids f.csv --payload fp.csv --bloom-bits 512 --bloom-xor-fold --bloom-flip 0.05
 holds "folded 512-bit filter is 44 base64 chars" sh -c '[ "$(cut -d, -f20 f.csv | sed -n 2p | tr -d "\n" | wc -c)" -eq 44 ]'
@@ -121,11 +121,12 @@ done
 # name- or postcode-derived column.
 "$CL" synth --children 2000 --out s2 >/dev/null 2>&1
 run 0 "$CL" encode s2/hes_apc.csv --schema hes_apc --key a.key --ids freq.csv --payload freqp.csv
-awk -F, 'NR == 1 { for (i = 2; i <= 13; i++) name[i] = $i; next }
-    { for (i = 2; i <= 13; i++) if ($i != "") { c[i, $i]++; n[i]++ } }
+awk -F, 'NR == 1 { for (i = 2; i <= 15; i++) name[i] = $i; next }
+    { for (i = 2; i <= 15; i++) if ($i != "") { c[i, $i]++; n[i]++ } }
     END { for (k in c) { split(k, a, SUBSEP); if (!((a[1], c[k]) in seen)) { seen[a[1], c[k]] = 1; rec[a[1]] += c[k] } }
-          for (i = 2; i <= 13; i++) printf "%s %.4f\n", name[i], n[i] ? rec[i] / n[i] : 0 }' freq.csv > freq.txt
-for col in postcode_yob postcode_sector_dob postcode_district_dob surname_sdx_yob names_sdx_yob postcode_initial; do
+          for (i = 2; i <= 15; i++) printf "%s %.4f\n", name[i], n[i] ? rec[i] / n[i] : 0 }' freq.csv > freq.txt
+for col in postcode_yob postcode_sector_dob postcode_district_dob surname_sdx_ym names_sdx_yob postcode_initial \
+    dob_forename_initial dob_surname_initial; do
     holds "frequency attack on $col under 5%" awk -v c="$col" '$1 == c { exit !($2 < 0.05) } ' freq.txt
 done
 

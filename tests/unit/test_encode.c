@@ -236,12 +236,18 @@ static void test_record_fold_flip(void **state)
     assert_false(x.upn_valid);
     assert_string_equal(x.token[CL_TOKEN_UPN], "");
     char t[33];
-    assert_int_equal(cl_encoder_token(e, CL_TOKEN_NAMES_SDX_YOB, "K300|B400|2011", 14, t), 0);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_NAMES_SDX_YOB, "B400|K300|2011", 14, t), 0);
     assert_string_equal(x.token[CL_TOKEN_NAMES_SDX_YOB], t);
     assert_int_equal(cl_encoder_token(e, CL_TOKEN_POSTCODE_DISTRICT_DOB, "AH1|2011-05-21", 14, t), 0);
     assert_string_equal(x.token[CL_TOKEN_POSTCODE_DISTRICT_DOB], t);
     assert_int_equal(cl_encoder_token(e, CL_TOKEN_POSTCODE_YOB, "AH1 0EY|2011", 12, t), 0);
     assert_string_equal(x.token[CL_TOKEN_POSTCODE_YOB], t);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_SURNAME_SDX_YM, "B400|2011-05", 12, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_SURNAME_SDX_YM], t);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_DOB_FORENAME_INITIAL, "2011-05-21|k", 12, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_DOB_FORENAME_INITIAL], t);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_DOB_SURNAME_INITIAL, "2011-05-21|b", 12, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_DOB_SURNAME_INITIAL], t);
     assert_int_equal(cl_encoder_token(e, CL_TOKEN_POSTCODE_INITIAL, "AH1 0EY|k", 9, t), 0);
     assert_string_equal(x.token[CL_TOKEN_POSTCODE_INITIAL], t);
     /* Forenames filter: the first value only, salted with the birth year. */

@@ -196,8 +196,8 @@ static void test_twin_guard_and_rules(void **state)
     memset(&model, 0, sizeof model);
     assert_int_equal(cl_model_estimate_u(&model, small, 1000, NULL, &err), CL_OK);
     for (int k = 0; k < CL_NCOMPARISONS; k++)
-        for (int l = 1; l < cl_comparison_nlevels(k); l++)
-            model.m[k][l] = l == 1 ? 0.9 : 0.1 / (cl_comparison_nlevels(k) - 2);
+        for (int l = 1; l < cl_comparison_nlevels(model.kind, k); l++)
+            model.m[k][l] = l == 1 ? 0.9 : 0.1 / (cl_comparison_nlevels(model.kind, k) - 2);
     model.prior = 0.01;
     cl_vector_counts *c = cl_vector_counts_new();
     assert_int_equal(cl_vector_counts_add(c, cl_compare(small, 0, 2), 1), 0);
