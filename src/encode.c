@@ -75,6 +75,27 @@ struct cl_encoder {
     unsigned char *filter[CL_FILTER_COUNT];
     char *message;            /* salt 0 gram 0 counter */
     size_t gram_start[MAX_GRAMS + 1];
+    struct position_cache *cache;   /* allocated on first use */
+};
+
+/* Bit positions of (subkey, salt, q-gram), remembered: the same bigrams of
+ * the same birth years recur in record after record, and recomputing their
+ * HMAC streams was four fifths of encoding time.  Positions are a pure
+ * function of the inputs, so the output bytes do not change.  A gram needing
+ * more positions than an entry holds bypasses the cache; a full table is
+ * emptied and refilled. */
+#define CACHE_POSITIONS 40
+#define CACHE_KEY_BYTES (MAX_SALT_BYTES + 1 + 4 * 4 + 1)
+#define CACHE_SLOTS (1u << 15)
+typedef struct cache_entry {
+    uint64_t hash;            /* 0: empty */
+    uint8_t mac, key_len, npos;
+    char key[CACHE_KEY_BYTES];
+    uint16_t pos[CACHE_POSITIONS];
+} cache_entry;
+struct position_cache {
+    size_t used;
+    cache_entry slot[CACHE_SLOTS];
 };
 
 static void hex16(const unsigned char *mac, char out[CL_TOKEN_CHARS + 1])
@@ -91,6 +112,7 @@ void cl_encoder_free(cl_encoder *e)
 {
     if (e == NULL)
         return;
+    cl_free(e->cache);
     cl_key_mac_free(e->record_mac);
     for (int t = 0; t < CL_TOKEN_COUNT; t++)
         cl_key_mac_free(e->token_mac[t]);
@@ -216,9 +238,88 @@ static size_t utf8_len(unsigned char c)
     return 1;
 }
 
-/* Set k bits for each q-gram of `value` into `bits` with `mac`.  `k` 0 means
- * the fixed budget `budget` spread over the q-grams. */
-static int add_grams(cl_encoder *e, cl_key_mac *mac, const char *value, size_t len,
+/* The first `want` accepted positions of the stream HMAC(mac, msg || 0) ||
+ * HMAC(mac, msg || 1) || ..., read pb bits at a time, most significant
+ * first; a draw >= m is skipped (rejection keeps positions uniform).  `msg`
+ * has room for the counter byte at msg[n]. */
+static int stream_positions(cl_key_mac *mac, char *msg, size_t n, unsigned pb, unsigned m,
+                            unsigned want, uint16_t *pos, unsigned char *bits)
+{
+    unsigned char stream[CL_KEY_BYTES];
+    unsigned counter = 0, byte_at = CL_KEY_BYTES, window_bits = 0;
+    uint32_t window = 0;
+    for (unsigned set = 0; set < want;) {
+        while (window_bits < pb) {
+            if (byte_at == CL_KEY_BYTES) {
+                msg[n] = (char)counter++;
+                if (cl_key_mac_compute(mac, msg, n + 1, stream) != 0)
+                    return -1;
+                byte_at = 0;
+            }
+            window = window << 8 | stream[byte_at++];
+            window_bits += 8;
+        }
+        window_bits -= pb;
+        unsigned p = (unsigned)(window >> window_bits) & ((1u << pb) - 1u);
+        window &= (1u << window_bits) - 1u;
+        if (p >= m)
+            continue;
+        if (pos)
+            pos[set] = (uint16_t)p;
+        bits[p / 8] |= (unsigned char)(0x80u >> (p % 8));
+        set++;
+    }
+    return 0;
+}
+
+/* Set `want` positions of (mac_id, msg[0..n)) in bits, through the cache. */
+static int gram_positions(cl_encoder *e, int mac_id, cl_key_mac *mac, char *msg, size_t n,
+                          unsigned want, unsigned char *bits)
+{
+    const unsigned m = e->opt.bloom_bits, pb = e->position_bits;
+    if (want > CACHE_POSITIONS || n > CACHE_KEY_BYTES)
+        return stream_positions(mac, msg, n, pb, m, want, NULL, bits);
+    if (e->cache == NULL && (e->cache = cl_calloc(1, sizeof *e->cache)) == NULL)
+        return -1;
+    struct position_cache *c = e->cache;
+    uint64_t h = cl_hash_bytes(msg, n, (uint64_t)mac_id + 1);
+    if (h == 0)
+        h = 1;
+    size_t at = (size_t)(h & (CACHE_SLOTS - 1));
+    cache_entry *slot;
+    for (;;) {
+        slot = &c->slot[at];
+        if (slot->hash == 0)
+            break;
+        if (slot->hash == h && slot->mac == mac_id && slot->key_len == n &&
+            memcmp(slot->key, msg, n) == 0)
+            break;
+        at = (at + 1) & (CACHE_SLOTS - 1);
+    }
+    if (slot->hash != 0 && slot->npos >= want) {
+        for (unsigned k = 0; k < want; k++)
+            bits[slot->pos[k] / 8] |= (unsigned char)(0x80u >> (slot->pos[k] % 8));
+        return 0;
+    }
+    if (slot->hash == 0) {
+        if (c->used >= CACHE_SLOTS / 4 * 3) {   /* full: start again */
+            memset(c, 0, sizeof *c);
+            slot = &c->slot[h & (CACHE_SLOTS - 1)];
+        }
+        c->used++;
+    }
+    slot->hash = h;
+    slot->mac = (uint8_t)mac_id;
+    slot->key_len = (uint8_t)n;
+    memcpy(slot->key, msg, n);
+    slot->npos = (uint8_t)want;
+    return stream_positions(mac, msg, n, pb, m, want, slot->pos, bits);
+}
+
+/* Set k bits for each q-gram of `value` into `bits` with the filter subkey
+ * `mac_id` (0..3: field filters, 4..7: their part of the record filter).
+ * `k` 0 means the fixed budget `budget` spread over the q-grams. */
+static int add_grams(cl_encoder *e, int mac_id, const char *value, size_t len,
                      const char *salt, size_t salt_len, unsigned k, unsigned budget,
                      unsigned char *bits)
 {
@@ -228,6 +329,8 @@ static int add_grams(cl_encoder *e, cl_key_mac *mac, const char *value, size_t l
         len = MAX_VALUE_BYTES;
     if (salt_len > MAX_SALT_BYTES)
         salt_len = MAX_SALT_BYTES;
+    cl_key_mac *mac = mac_id < CL_FILTER_RECORD ? e->filter_mac[mac_id]
+                                                : e->record_filter_mac[mac_id - CL_FILTER_RECORD];
     const unsigned q = e->opt.q, pad = q - 1;
     /* The padded value is pad '_' + value + pad '_'; gram_start holds each
      * character's offset into it. */
@@ -249,7 +352,6 @@ static int add_grams(cl_encoder *e, cl_key_mac *mac, const char *value, size_t l
         if (per_gram == 0)
             per_gram = 1;
     }
-    const unsigned m = e->opt.bloom_bits, pb = e->position_bits;
     char *msg = e->message;
     memcpy(msg, salt, salt_len);
     msg[salt_len] = '\0';
@@ -260,30 +362,8 @@ static int add_grams(cl_encoder *e, cl_key_mac *mac, const char *value, size_t l
         memcpy(msg + n, padded + from, to - from);
         n += to - from;
         msg[n++] = '\0';
-        /* The stream HMAC(..0) || HMAC(..1) || ... is read pb bits at a
-         * time, most significant first, through a small bit window. */
-        unsigned char stream[CL_KEY_BYTES];
-        unsigned counter = 0, byte_at = CL_KEY_BYTES, window_bits = 0;
-        uint32_t window = 0;
-        for (unsigned set = 0; set < per_gram;) {
-            while (window_bits < pb) {
-                if (byte_at == CL_KEY_BYTES) {
-                    msg[n] = (char)counter++;
-                    if (cl_key_mac_compute(mac, msg, n + 1, stream) != 0)
-                        return -1;
-                    byte_at = 0;
-                }
-                window = window << 8 | stream[byte_at++];
-                window_bits += 8;
-            }
-            window_bits -= pb;
-            unsigned pos = (unsigned)(window >> window_bits) & ((1u << pb) - 1u);
-            window &= (1u << window_bits) - 1u;
-            if (pos >= m)
-                continue;   /* rejection keeps positions uniform */
-            bits[pos / 8] |= (unsigned char)(0x80u >> (pos % 8));
-            set++;
-        }
+        if (gram_positions(e, mac_id, mac, msg, n, per_gram, bits) != 0)
+            return -1;
     }
     return 0;
 }
@@ -294,7 +374,7 @@ int cl_encoder_bloom(cl_encoder *e, cl_encode_filter f, const char *value, size_
     memset(bits, 0, e->raw_bytes);
     if ((unsigned)f >= CL_FILTER_RECORD)
         return -1;
-    return add_grams(e, e->filter_mac[f], value, len, salt, salt_len, e->opt.bloom_k,
+    return add_grams(e, (int)f, value, len, salt, salt_len, e->opt.bloom_k,
                      e->opt.bloom_bits / 8, bits);
 }
 
@@ -472,8 +552,8 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
         const char *s = f == CL_FILTER_DOB ? "" : salt;
         size_t sl = f == CL_FILTER_DOB ? 0 : salt_len;
         memset(e->raw, 0, e->raw_bytes);
-        if (add_grams(e, e->filter_mac[f], value, vlen, s, sl, e->opt.bloom_k, budget, e->raw) != 0 ||
-            add_grams(e, e->record_filter_mac[f], value, vlen, salt, salt_len, e->opt.bloom_k,
+        if (add_grams(e, f, value, vlen, s, sl, e->opt.bloom_k, budget, e->raw) != 0 ||
+            add_grams(e, CL_FILTER_RECORD + f, value, vlen, salt, salt_len, e->opt.bloom_k,
                       budget, record_raw) != 0)
             return -1;
         out->has_filter[f] = vlen > 0;
