@@ -11,7 +11,10 @@
 #include <cmocka.h>
 
 #include "childlink/blocking.h"
+#include "childlink/encode.h"
+#include "childlink/keys.h"
 #include "childlink/link.h"
+#include "childlink/schema.h"
 #include "childlink/model.h"
 #include "childlink/records.h"
 
@@ -243,6 +246,70 @@ static void test_possible_pairs(void **state)
     assert_true(cl_link_possible_pairs(small, CL_PAIRS_ACROSS) == 0.0);
 }
 
+/* The same small file through `encode`: the store reads the identifier file,
+ * and comparisons see agreement only through tokens and filters. */
+static void test_encoded_store(void **state)
+{
+    (void)state;
+    char in[128], ids[128], payload[128];
+    snprintf(in, sizeof in, "%s/small.csv", dir);
+    snprintf(ids, sizeof ids, "%s/small.ids.csv", dir);
+    snprintf(payload, sizeof payload, "%s/small.payload.csv", dir);
+    unsigned char bytes[CL_KEY_BYTES];
+    memset(bytes, 7, sizeof bytes);
+    cl_key *key;
+    cl_schema *schema;
+    cl_error err;
+    assert_int_equal(cl_key_from_bytes(&key, bytes, sizeof bytes, &err), CL_OK);
+    assert_int_equal(cl_schema_load(&schema, "generic", &err), CL_OK);
+    assert_int_equal(cl_encode_file(in, schema, key, NULL, ids, payload, NULL, NULL, &err), CL_OK);
+    cl_schema_free(schema);
+    cl_key_free(key);
+    cl_records *r;
+    cl_records_input input = {"s", ids, NULL};
+    assert_int_equal(cl_records_load(&r, &input, 1, NULL, &err), CL_OK);
+    assert_int_equal(r->kind, CL_RECORDS_ENCODED);
+    assert_int_equal(r->n, 7);
+    assert_int_equal(r->filter_bytes, 128);
+    cl_vector same = cl_compare(r, 0, 2);    /* Oliver James / Olly, same NHS number */
+    assert_int_equal(CL_VECTOR_LEVEL(same, CL_CMP_SURNAME), 1);
+    assert_int_equal(CL_VECTOR_LEVEL(same, CL_CMP_DOB), 1);
+    assert_int_equal(CL_VECTOR_LEVEL(same, CL_CMP_SEX), 1);
+    assert_int_equal(CL_VECTOR_LEVEL(same, CL_CMP_POSTCODE), 1);
+    assert_int_equal(CL_VECTOR_LEVEL(same, CL_CMP_NHS), 1);
+    assert_int_equal(CL_VECTOR_LEVEL(same, CL_CMP_UPN), 0);
+    assert_true(r->nhs_valid[0]);
+    /* Swapped names: the filters differ, the Soundex pair token agrees. */
+    cl_vector swapped = cl_compare(r, 0, 3);
+    assert_int_equal(CL_VECTOR_LEVEL(swapped, CL_CMP_FORENAME), 5);
+    assert_int_equal(CL_VECTOR_LEVEL(swapped, CL_CMP_SURNAME), 5);
+    /* Smyth against Smith: a Dice band, not exact; a sector-mate postcode
+     * elsewhere; day and month transposed: the dob filter's Dice band. */
+    unsigned smyth = CL_VECTOR_LEVEL(cl_compare(r, 0, 6), CL_CMP_SURNAME);
+    assert_true(smyth >= 2 && smyth <= 4);
+    assert_int_equal(CL_VECTOR_LEVEL(cl_compare(r, 0, 6), CL_CMP_SEX), 0);
+    unsigned dm = CL_VECTOR_LEVEL(cl_compare(r, 0, 4), CL_CMP_DOB);
+    assert_true(dm == 2 || dm == 3);
+    assert_int_equal(CL_VECTOR_LEVEL(cl_compare(r, 0, 5), CL_CMP_NHS), 2);
+    /* Twins: a different forename at the same dob is the last level. */
+    assert_int_equal(CL_VECTOR_LEVEL(cl_compare(r, 0, 1), CL_CMP_FORENAME),
+                     cl_comparison_nlevels(CL_RECORDS_ENCODED, CL_CMP_FORENAME) - 1);
+    /* A model trained on clear identifiers is refused. */
+    cl_model model;
+    memset(&model, 0, sizeof model);
+    model.kind = CL_RECORDS_CLEAR;
+    assert_int_equal(cl_link_check_model(r, &model, &err), CL_EINVAL);
+    model.kind = CL_RECORDS_ENCODED;
+    assert_int_equal(cl_link_check_model(r, &model, &err), CL_OK);
+    /* Encoded and clear files do not mix. */
+    cl_records *mixed = NULL;
+    cl_records_input both[2] = {{"s", ids, NULL}, {"t", in, NULL}};
+    assert_int_equal(cl_records_load(&mixed, both, 2, NULL, &err), CL_EFORMAT);
+    assert_null(mixed);
+    assert_non_null(strstr(err.message, "clear file"));
+    cl_records_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +320,7 @@ int main(void)
         cmocka_unit_test(test_twin_guard_and_rules),
         cmocka_unit_test(test_load_out_of_memory),
         cmocka_unit_test(test_possible_pairs),
+        cmocka_unit_test(test_encoded_store),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
