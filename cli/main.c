@@ -18,6 +18,7 @@ extern const cli_command cmd_evaluate;
 extern const cli_command cmd_keygen;
 extern const cli_command cmd_encode;
 extern const cli_command cmd_build;
+extern const cli_command cmd_report;
 extern const cli_command cmd_train;
 extern const cli_command cmd_link;
 extern const cli_command cmd_explain;
@@ -33,6 +34,7 @@ static const cli_command *const commands[] = {
     &cmd_explain,
     &cmd_evaluate,
     &cmd_build,
+    &cmd_report,
     &cmd_synth,
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -654,8 +654,7 @@ static cl_status load_payload(builder *b, const cl_store_payload *p, const char 
         child_info *c = NULL;
         if (klen > 0 && cl_strmap_get(b->records, key, keylen, &ci)) c = &b->child[ci];
         sqlite3_bind_text(ins, 1, tok, (int)klen, SQLITE_TRANSIENT);
-        if (c) sqlite3_bind_text(ins, 2, b->names.data + c->id_off, -1, SQLITE_STATIC);
-        else (*unmatched)++;
+        if (!c) (*unmatched)++;
         for (size_t i = 0, k = 0; i < ncol; i++) {
             if ((int)i == key_col) continue;
             size_t len;
@@ -687,6 +686,9 @@ static cl_status load_payload(builder *b, const cl_store_payload *p, const char 
                 break;
             }
         }
+        /* Bound only now: spine_update may grow b->names (a new ethnic
+         * group), which would leave a pointer bound earlier dangling. */
+        if (c) sqlite3_bind_text(ins, 2, b->names.data + c->id_off, -1, SQLITE_STATIC);
         if ((st = step_done(b, ins)) != CL_OK) goto done;
         if (++n % PROGRESS_EVERY == 0) progress(b, "%s: %lld rows", p->source, n);
     }

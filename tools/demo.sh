@@ -1,7 +1,7 @@
 #!/bin/sh
 # make demo: the whole pipeline on a synthetic population of children.
 #   synth -> clean -> keygen -> encode -> train/link (on identifier files only)
-#   -> evaluate -> build
+#   -> evaluate -> build -> report
 # Output goes to demo-out/; the summary names the linkage F1 and the outputs.
 set -eu
 BUILD=${1:-build}
@@ -53,8 +53,12 @@ echo "== build: the linked, de-identified longitudinal database"
 # shellcheck disable=SC2086
 "$CL" --quiet build --linkmap "$OUT/linkmap.csv" $payloads --out "$OUT/linked.db"
 
+echo "== report: the disclosure-controlled HTML report and the table behind every chart"
+"$CL" --quiet report "$OUT/linked.db" --out "$OUT/report"
+
 end=$(date +%s)
 f1=$(sed -n 's/^  F1 *\([0-9.]*\).*/\1/p' "$OUT/evaluation.txt" | head -n 1)
 echo
 echo "linkage F1: $f1   (pairwise, $CHILDREN children, all 10 sources, linked without clear identifiers; $((end - start)) s)"
 echo "database: $OUT/linked.db   link map: $OUT/linkmap.csv   evaluation: $OUT/evaluation.txt"
+echo "report: $OUT/report/report.html"
