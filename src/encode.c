@@ -598,6 +598,28 @@ int cl_encode_looks_identifying(const char *name)
     return 0;
 }
 
+/* What analysts need of the identifiers, and no more: the spine of the linked
+ * database (docs/database.md) holds sex, birth year and month and ethnic
+ * group, never the whole date of birth. */
+#define PAYLOAD_DERIVED 4
+static const char *const payload_derived[PAYLOAD_DERIVED] = {
+    "sex", "birth_year", "birth_month", "ethnic_group",
+};
+
+static void write_derived(cl_csv_writer *w, const cl_clean_record *rec)
+{
+    const char *sex = rec->value[CL_FIELD_SEX];
+    int known = rec->len[CL_FIELD_SEX] >= 1 && sex && (sex[0] == 'M' || sex[0] == 'F');
+    cl_csv_write_field(w, sex, known ? 1 : 0);
+    const char *dob = rec->value[CL_FIELD_DOB];
+    int dated = rec->check[CL_FIELD_DOB] == CL_CHECK_VALID && rec->len[CL_FIELD_DOB] >= 10;
+    cl_csv_write_field(w, dob, dated ? 4 : 0);
+    cl_csv_write_field(w, dated ? dob + 5 : NULL, dated ? 2 : 0);
+    const char *eth = rec->value[CL_FIELD_ETHNICITY];
+    size_t elen = eth ? first_value(eth, rec->len[CL_FIELD_ETHNICITY]) : 0;
+    cl_csv_write_field(w, eth, elen);
+}
+
 static void write_ids_header(cl_csv_writer *w)
 {
     cl_csv_write_str(w, "record_token");
@@ -688,6 +710,8 @@ cl_status cl_encode_file(const char *in_path, const cl_schema *schema, const cl_
     }
     write_ids_header(iw);
     cl_csv_write_str(pw, "record_token");
+    for (int d = 0; d < PAYLOAD_DERIVED; d++)
+        cl_csv_write_str(pw, payload_derived[d]);
     for (int col = 0; col < b->ncolumns; col++)
         if (b->column_role[col] == CL_COLUMN_PAYLOAD) {
             cl_csv_write_str(pw, b->column_names[col]);
@@ -719,6 +743,7 @@ cl_status cl_encode_file(const char *in_path, const cl_schema *schema, const cl_
         }
         write_ids_row(iw, &enc, filter_bytes, b64);
         cl_csv_write_str(pw, enc.record_token);
+        write_derived(pw, &rec);
         for (int col = 0; col < b->ncolumns; col++)
             if (b->column_role[col] == CL_COLUMN_PAYLOAD) {
                 size_t len;

@@ -338,10 +338,13 @@ static void test_encode_file(void **state)
     FILE *f = fopen(pay, "rb");
     char line[256];
     assert_non_null(fgets(line, sizeof line, f));
-    assert_string_equal(line, "record_token,admission_date,diagnosis\n");
+    assert_string_equal(line,
+                        "record_token,sex,birth_year,birth_month,ethnic_group,admission_date,diagnosis\n");
     assert_non_null(fgets(line, sizeof line, f));
     assert_non_null(fgets(line, sizeof line, f));
     assert_non_null(strstr(line, ",2016-01-02,\"S52,0\"\n"));   /* unchanged, re-quoted */
+    assert_non_null(strstr(line, ",M,2011,08,,2016"));   /* sex, birth year and month only */
+    assert_null(strstr(line, "2011-08-24"));
     fclose(f);
 
     /* Refusals leave neither output behind. */
