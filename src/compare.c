@@ -102,6 +102,18 @@ static int in_ids(uint32_t id, const uint32_t *ids)
  * values is compared again and again: a small per-thread direct-mapped cache
  * of (id, id) -> band answers most of them without touching the strings. */
 #define JW_CACHE_BITS 16
+/* Slot of the unordered pair (a, b) in a per-thread pair cache; orders the
+ * pair in place, so the entry stores it one way. */
+static uint32_t pair_slot(uint32_t *a, uint32_t *b)
+{
+    if (*a > *b) {
+        uint32_t t = *a;
+        *a = *b;
+        *b = t;
+    }
+    return ((*a * 0x9E3779B1u) ^ (*b * 0x85EBCA77u)) >> (32 - JW_CACHE_BITS);
+}
+
 typedef struct jw_entry {
     uint32_t a, b;
     uint32_t band;
@@ -115,13 +127,7 @@ static unsigned jw_band(const cl_records *r, uint32_t a, uint32_t b)
         memset(jw_cache, 0, sizeof jw_cache);
         jw_cache_store = r->generation;
     }
-    if (a > b) {
-        uint32_t t = a;
-        a = b;
-        b = t;
-    }
-    uint32_t h = (a * 0x9E3779B1u) ^ (b * 0x85EBCA77u);
-    jw_entry *e = &jw_cache[h >> (32 - JW_CACHE_BITS)];
+    jw_entry *e = &jw_cache[pair_slot(&a, &b)];
     if (e->a == a && e->b == b && e->band)
         return e->band;
     size_t alen, blen;
@@ -263,13 +269,7 @@ static double filter_dice(const cl_records *r, uint32_t a, uint32_t b)
         memset(dice_cache, 0, sizeof dice_cache);
         dice_cache_store = r->generation;
     }
-    if (a > b) {
-        uint32_t t = a;
-        a = b;
-        b = t;
-    }
-    uint32_t h = (a * 0x9E3779B1u) ^ (b * 0x85EBCA77u);
-    dice_entry *e = &dice_cache[h >> (32 - JW_CACHE_BITS)];
+    dice_entry *e = &dice_cache[pair_slot(&a, &b)];
     if (e->used && e->a == a && e->b == b)
         return e->dice;
     /* Interned bytes carry no alignment: load words with memcpy. */

@@ -441,6 +441,14 @@ static size_t compose(char *buf, size_t cap, const char *a, size_t alen, const c
     return n;
 }
 
+/* Whether the record's sex is M or F: unknown and indeterminate are missing,
+ * in tokens and payloads as in clear-text linkage. */
+static int known_sex(const cl_clean_record *rec)
+{
+    const char *sex = rec->value[CL_FIELD_SEX];
+    return sex && rec->len[CL_FIELD_SEX] >= 1 && (sex[0] == 'M' || sex[0] == 'F');
+}
+
 int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out)
 {
     const char *v[CL_FIELD_COUNT];
@@ -492,9 +500,7 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
                             out->token[CL_TOKEN_LOCAL_ID]);
     bad |= cl_encoder_token(e, CL_TOKEN_DOB, v[CL_FIELD_DOB], n[CL_FIELD_DOB],
                             out->token[CL_TOKEN_DOB]);
-    /* Unknown and indeterminate sex are missing, as in clear-text linkage. */
-    int sex_known = n[CL_FIELD_SEX] == 1 && (v[CL_FIELD_SEX][0] == 'M' || v[CL_FIELD_SEX][0] == 'F');
-    bad |= cl_encoder_token(e, CL_TOKEN_SEX, v[CL_FIELD_SEX], sex_known ? 1 : 0,
+    bad |= cl_encoder_token(e, CL_TOKEN_SEX, v[CL_FIELD_SEX], known_sex(rec) ? 1 : 0,
                             out->token[CL_TOKEN_SEX]);
     /* Areas are frequency targets (docs/privacy.md): a postcode only with the
      * birth year, a sector or district only with the whole date of birth. */
@@ -608,9 +614,7 @@ static const char *const payload_derived[PAYLOAD_DERIVED] = {
 
 static void write_derived(cl_csv_writer *w, const cl_clean_record *rec)
 {
-    const char *sex = rec->value[CL_FIELD_SEX];
-    int known = rec->len[CL_FIELD_SEX] >= 1 && sex && (sex[0] == 'M' || sex[0] == 'F');
-    cl_csv_write_field(w, sex, known ? 1 : 0);
+    cl_csv_write_field(w, rec->value[CL_FIELD_SEX], known_sex(rec) ? 1 : 0);
     const char *dob = rec->value[CL_FIELD_DOB];
     int dated = rec->check[CL_FIELD_DOB] == CL_CHECK_VALID && rec->len[CL_FIELD_DOB] >= 10;
     cl_csv_write_field(w, dob, dated ? 4 : 0);

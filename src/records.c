@@ -562,7 +562,7 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
     memset(t, 0, sizeof *t);
     memset(h, 0, sizeof *h);
     unsigned char bytes[16];
-    uint64_t ignored;
+    uint64_t present;
     cl_status st;
     struct { int column; uint64_t *dst; } tokens[] = {
         {ID_DOB, &t->dob}, {ID_SECTOR_DOB, &t->postcode_sector_dob},
@@ -577,16 +577,16 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
             return st;
     /* NHS number and UPN: as many token bytes as the clear columns hold. */
     memset(r->nhs[i], 0, sizeof r->nhs[i]);
-    if ((st = ids_token(x, ID_NHS, bytes, &ignored, err)) != CL_OK)
+    if ((st = ids_token(x, ID_NHS, bytes, &present, err)) != CL_OK)
         return st;
-    if (ignored) {
+    if (present) {
         memcpy(r->nhs[i], bytes, 10);
         r->nhs[i][0] |= 1;
     }
     memset(r->upn[i], 0, sizeof r->upn[i]);
-    if ((st = ids_token(x, ID_UPN, bytes, &ignored, err)) != CL_OK)
+    if ((st = ids_token(x, ID_UPN, bytes, &present, err)) != CL_OK)
         return st;
-    if (ignored) {
+    if (present) {
         memcpy(r->upn[i], bytes, 13);
         r->upn[i][0] |= 1;
     }
@@ -600,7 +600,7 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
     s = ids_field(x, ID_SEX, &len);
     r->sex[i] = 0;
     if (len > 0) {
-        if ((st = ids_token(x, ID_SEX, bytes, &ignored, err)) != CL_OK)
+        if ((st = ids_token(x, ID_SEX, bytes, &present, err)) != CL_OK)
             return st;
         int k = 0;
         while (k < *x->nsex && memcmp(x->sex_tokens[k], bytes, 16) != 0)

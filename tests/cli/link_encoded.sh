@@ -46,6 +46,11 @@ holds "encoded F1 ($f1_encoded) within 1 pp of clear ($f1_clear)" \
     awk -v e="$f1_encoded" -v c="$f1_clear" 'BEGIN { exit !(c - e <= 0.01) }'
 run 1 "$CL" evaluate --linkmap lm.csv --truth pop/truth.csv
 has_err "no record is in both"
+run 3 "$CL" evaluate --linkmap lm.csv --truth pop/truth.csv --key missing.key
+has_err "missing.key"
+run 0 "$CL" keygen --out other.key
+run 1 "$CL" evaluate --linkmap lm.csv --truth pop/truth.csv --key other.key
+has_err "no record is in both"
 
 # Nothing identifying in anything linkage writes from identifier files
 # Every NHS number, UPN, name and postcode of the population, in any case, is absent.
