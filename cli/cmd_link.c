@@ -47,6 +47,9 @@ const cli_command cmd_link = {
     "                      project key (as `childlink encode` writes it), so analysts can\n"
     "                      join payload files to it without seeing record ids\n"
     "  --count-pairs       only print the pairs each blocking rule would create, and stop\n"
+    "  --twin-guard off    accept pairs the twin guard would keep apart (same date of\n"
+    "                      birth, clearly different forenames, no shared identifier):\n"
+    "                      only for data known to hold no twins\n"
     "  --preset echild     instead of the model, NHS England's stepwise deterministic rules\n"
     "                      for linking the NPD to its demographic register (ECHILD): 1 all\n"
     "                      exact; 2 Soundex names; 3 forename initial + first 3 letters of\n"
@@ -77,6 +80,7 @@ static int run(int argc, char **argv)
         {"max-pairs", required_argument, NULL, 'x'},
         {"count-pairs", no_argument, NULL, 'c'},
         {"preset", required_argument, NULL, 'P'},
+        {"twin-guard", required_argument, NULL, 'T'},
         {"key", required_argument, NULL, 'k'},
         {"one-to-one", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},
@@ -92,7 +96,7 @@ static int run(int argc, char **argv)
     double dv;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:cP:k:O:h", options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "o:m:t:M:p:s:j:x:cP:k:O:T:h", options, NULL)) != -1) {
         switch (opt) {
         case 'o': out = optarg; break;
         case 'm': model_path = optarg; break;
@@ -118,6 +122,11 @@ static int run(int argc, char **argv)
             o.one_to_one[1] = comma + 1;
             break;
         }
+        case 'T':
+            if (strcmp(optarg, "on") != 0 && strcmp(optarg, "off") != 0)
+                return cli_usage_error(&cmd_link, "--twin-guard must be on or off");
+            o.no_twin_guard = strcmp(optarg, "off") == 0;
+            break;
         case 'P':
             if (strcmp(optarg, "echild") != 0)
                 return cli_usage_error(&cmd_link, "unknown --preset '%s' (known: echild)", optarg);

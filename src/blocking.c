@@ -31,7 +31,8 @@ struct cl_blocking {
 static const char *const rule_names[CL_NRULES] = {
     "nhs_number", "upn", "dob+forename_initial", "dob+surname_initial",
     "surname_soundex+birth_month", "postcode+forename_initial",
-    "forename_nysiis+surname_nysiis", "name_soundex_pair+birth_year",
+    "forename_nysiis+surname_nysiis", "name_soundex_pair+birth_year", "other_id", "address",
+    "place+surname_soundex", "dob+postcode",
 };
 
 /* Encoded identifier files block on the tokens `encode` writes for the
@@ -40,7 +41,8 @@ static const char *const rule_names[CL_NRULES] = {
 static const char *const encoded_rule_names[CL_NRULES] = {
     "nhs_number", "upn", "dob+forename_initial", "dob+surname_initial",
     "surname_soundex+birth_month", "postcode+forename_initial",
-    "postcode+birth_year", "name_soundex_pair+birth_year",
+    "postcode+birth_year", "name_soundex_pair+birth_year", "other_id", "address",
+    "place+surname_soundex", "dob+postcode_sector",
 };
 
 const char *cl_rule_name(cl_records_kind kind, int rule)
@@ -82,6 +84,7 @@ static uint64_t encoded_rule_key(const cl_records *r, int rule, size_t i)
     case CL_RULE_POSTCODE_INITIAL: token = t->postcode_initial; break;
     case CL_RULE_NAMES: token = t->postcode_yob; break;
     case CL_RULE_NAME_PAIR_YEAR: token = t->names_sdx_yob; break;
+    case CL_RULE_DOB_POSTCODE: token = t->postcode_sector_dob; break;
     }
     return token ? key_of(&token, sizeof token, (uint64_t)rule) : 0;
 }
@@ -145,6 +148,27 @@ static uint64_t rule_key(const cl_records *r, int rule, size_t i)
         memcpy(buf + 4, s, 4);
         memcpy(buf + 8, &year, sizeof year);
         return key_of(buf, 8 + sizeof year, rule);
+    }
+    case CL_RULE_OTHER_ID:
+    case CL_RULE_ADDRESS: {
+        uint32_t id = rule == CL_RULE_OTHER_ID ? r->hot[i].other_id : r->hot[i].address;
+        return id ? key_of(&id, sizeof id, rule) : 0;
+    }
+    case CL_RULE_DOB_POSTCODE: {
+        uint32_t pc = r->postcode[i][0];
+        if (year < 0 || !pc)
+            return 0;
+        memcpy(buf, &r->dob[i].days, sizeof r->dob[i].days);
+        memcpy(buf + sizeof r->dob[i].days, &pc, sizeof pc);
+        return key_of(buf, sizeof r->dob[i].days + sizeof pc, rule);
+    }
+    case CL_RULE_PLACE_SURNAME: {
+        uint32_t place = r->hot[i].place;
+        if (!place || !r->surname_soundex[i][0])
+            return 0;
+        memcpy(buf, &place, sizeof place);
+        memcpy(buf + sizeof place, r->surname_soundex[i], 4);
+        return key_of(buf, sizeof place + 4, rule);
     }
     }
     return 0;

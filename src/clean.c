@@ -145,6 +145,32 @@ static int raw_value(cl_cleaner *c, const cl_csv_reader *r, int f, const char **
     return 0;
 }
 
+/* Upper-case letters and digits of v, nothing else (free-form postcodes and
+ * other identifiers: "ab-12 3" and "AB123" are one value). */
+static cl_check alnum_key(const char *v, size_t n, char *norm, size_t cap, const char **reason)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)v[i];
+        if (ch >= 'a' && ch <= 'z')
+            ch = (unsigned char)(ch - 'a' + 'A');
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')))
+            continue;
+        if (k + 1 >= cap) {
+            *reason = "wrong_length";
+            norm[0] = '\0';
+            return CL_CHECK_INVALID;
+        }
+        norm[k++] = (char)ch;
+    }
+    norm[k] = '\0';
+    if (k == 0) {
+        *reason = "no_letters_or_digits";
+        return CL_CHECK_INVALID;
+    }
+    return CL_CHECK_VALID;
+}
+
 /* Check one value of an exact identifier; writes its standard form (possibly
  * empty) into `norm`, returns the check. */
 static cl_check check_value(cl_cleaner *c, int f, const char *v, size_t n, char *norm,
@@ -163,6 +189,8 @@ static cl_check check_value(cl_cleaner *c, int f, const char *v, size_t n, char 
         return k;
     }
     case CL_FIELD_POSTCODE: {
+        if (cl_schema_postcode_any(c->schema))
+            return alnum_key(v, n, norm, 16, reason);
         cl_postcode pc;
         cl_check k = cl_postcode_parse(v, n, &pc, reason);
         if (k == CL_CHECK_VALID)
@@ -176,6 +204,8 @@ static cl_check check_value(cl_cleaner *c, int f, const char *v, size_t n, char 
             cl_date_format_iso(days, norm);
         return k;
     }
+    case CL_FIELD_OTHER_ID:
+        return alnum_key(v, n, norm, 64, reason);
     case CL_FIELD_SEX: {
         const char *mapped = cl_schema_sex_code(c->schema, v, n);
         char code = 0;
@@ -208,7 +238,7 @@ static cl_status clean_exact(cl_cleaner *c, int f, const char *s, size_t len,
         trim(&v, &n);
         if (n == 0)
             continue;
-        char norm[16];
+        char norm[64];
         const char *reason;
         cl_check k = n > 64 ? (reason = "wrong_length", CL_CHECK_INVALID)
                             : check_value(c, f, v, n, norm, &reason);
@@ -249,6 +279,32 @@ static cl_status clean_exact(cl_cleaner *c, int f, const char *s, size_t len,
     } else {
         rec->check[f] = CL_CHECK_MISSING;
     }
+    return CL_OK;
+}
+
+/* Address lines and places: the comparison key of names (case, accents and
+ * punctuation folded; digits kept), with the source's columns run together
+ * as one text rather than alternatives. */
+static cl_status clean_text(cl_cleaner *c, int f, const char *s, size_t len,
+                            cl_clean_record *rec)
+{
+    buffer *out = &c->field[f];
+    buffer *raw = &c->joined;
+    /* When s is the joined buffer it already holds len + 1 bytes, so this
+     * reserve cannot move it. */
+    if (reserve(out, CL_NAME_OUT_CAP(len)) != 0 || reserve(raw, len + 1) != 0)
+        return CL_ENOMEM;
+    if (raw->data != s)
+        memcpy(raw->data, s, len);
+    for (size_t i = 0; i < len; i++)
+        if (raw->data[i] == '|')
+            raw->data[i] = ' ';
+    const char *reason = NULL;
+    cl_check k = cl_name_key(raw->data, len, CL_NAME_SURNAME, out->data, out->cap, &reason);
+    out->len = k == CL_CHECK_VALID ? strlen(out->data) : 0;
+    out->data[out->len] = '\0';
+    rec->check[f] = k;
+    rec->reason[f] = k == CL_CHECK_INVALID ? reason : NULL;
     return CL_OK;
 }
 
@@ -304,6 +360,10 @@ cl_status cl_cleaner_record(cl_cleaner *c, const cl_csv_reader *r, cl_clean_reco
         case CL_FIELD_FORENAMES:
         case CL_FIELD_SURNAME:
             st = clean_name(c, f, s, len, rec);
+            break;
+        case CL_FIELD_ADDRESS:
+        case CL_FIELD_PLACE:
+            st = clean_text(c, f, s, len, rec);
             break;
         default:
             st = clean_exact(c, f, s, len, rec);

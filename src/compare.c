@@ -13,6 +13,7 @@
 
 static const char *const comparison_names[CL_NCOMPARISONS] = {
     "forename", "surname", "dob", "sex", "postcode", "nhs_number", "upn", "local_id",
+    "address", "place", "other_id",
 };
 
 static const char *const level_names[CL_NCOMPARISONS][CL_MAX_LEVELS] = {
@@ -22,13 +23,16 @@ static const char *const level_names[CL_NCOMPARISONS][CL_MAX_LEVELS] = {
      "jaro_winkler_0.80_or_soundex", "else"},
     {"null", "exact", "day_month_transposed", "one_digit_different", "within_31_days", "else"},
     {"null", "equal", "different"},
-    {"null", "exact", "same_sector", "same_district", "else"},
+    {"null", "exact", "same_sector", "same_district", "one_character_or_transposition", "else"},
     {"null", "exact", "one_digit_or_transposition", "different"},
     {"null", "exact", "one_character_or_transposition", "different"},
     {"null", "equal", "different"},
+    {"null", "exact", "jaro_winkler_0.90", "half_the_words", "else"},
+    {"null", "exact", "jaro_winkler_0.90", "else"},
+    {"null", "exact", "one_character_or_transposition", "different"},
 };
 
-static const int nlevels[CL_NCOMPARISONS] = {7, 7, 6, 3, 5, 4, 4, 3};
+static const int nlevels[CL_NCOMPARISONS] = {7, 7, 6, 3, 6, 4, 4, 3, 5, 4, 4};
 
 /* Encoded identifier files: Dice similarity bands of the Bloom filters where
  * clear text has string measures, token equality elsewhere.  A keyed token
@@ -43,9 +47,12 @@ static const char *const encoded_level_names[CL_NCOMPARISONS][CL_MAX_LEVELS] = {
     {"null", "exact", "different"},
     {"null", "exact", "different"},
     {"null", "equal", "different"},
+    {"null", "exact", "dice_0.80", "dice_0.60", "else"},
+    {"null", "exact", "dice_0.80", "else"},
+    {"null", "exact", "different"},
 };
 
-static const int encoded_nlevels[CL_NCOMPARISONS] = {7, 7, 5, 3, 6, 3, 3, 3};
+static const int encoded_nlevels[CL_NCOMPARISONS] = {7, 7, 5, 3, 6, 3, 3, 3, 5, 4, 3};
 
 const char *cl_comparison_name(int k) { return comparison_names[k]; }
 
@@ -97,46 +104,59 @@ static int in_ids(uint32_t id, const uint32_t *ids)
     return 0;
 }
 
-/* Jaro-Winkler bands of two distinct interned strings: 2 (>= 0.92), 5 (>= 0.80)
- * or 6.  Names repeat across a child's many records, so the same pair of
- * values is compared again and again: a small per-thread direct-mapped cache
- * of (id, id) -> band answers most of them without touching the strings. */
-#define JW_CACHE_BITS 16
-/* Slot of the unordered pair (a, b) in a per-thread pair cache; orders the
- * pair in place, so the entry stores it one way. */
-static uint32_t pair_slot(uint32_t *a, uint32_t *b)
+/* Names, places and filters repeat across a child's many records, so the
+ * same pair of values is compared again and again: a small per-thread
+ * direct-mapped cache of (id, id) -> similarity answers most of them without
+ * touching the strings.  One cache for Jaro-Winkler, one for Dice. */
+#define PAIR_CACHE_BITS 16
+typedef struct pair_entry {
+    uint32_t a, b;
+    float value;
+    uint32_t used;
+} pair_entry;
+typedef struct pair_cache {
+    uint64_t store;   /* cl_records.generation it holds */
+    pair_entry slot[1u << PAIR_CACHE_BITS];
+} pair_cache;
+static _Thread_local pair_cache jw_cache, dice_cache;
+
+/* The cache entry for the unordered pair (a, b) (ordered in place), emptied
+ * when the cache last served another store. */
+static pair_entry *pair_slot(pair_cache *c, const cl_records *r, uint32_t *a, uint32_t *b)
 {
+    if (c->store != r->generation) {
+        memset(c->slot, 0, sizeof c->slot);
+        c->store = r->generation;
+    }
     if (*a > *b) {
         uint32_t t = *a;
         *a = *b;
         *b = t;
     }
-    return ((*a * 0x9E3779B1u) ^ (*b * 0x85EBCA77u)) >> (32 - JW_CACHE_BITS);
+    return &c->slot[((*a * 0x9E3779B1u) ^ (*b * 0x85EBCA77u)) >> (32 - PAIR_CACHE_BITS)];
 }
 
-typedef struct jw_entry {
-    uint32_t a, b;
-    uint32_t band;
-} jw_entry;
-static _Thread_local jw_entry jw_cache[1u << JW_CACHE_BITS];
-static _Thread_local uint64_t jw_cache_store;   /* cl_records.generation it holds */
-
-static unsigned jw_band(const cl_records *r, uint32_t a, uint32_t b)
+/* Jaro-Winkler of two distinct interned strings; exact at and above 0.80,
+ * some value below it otherwise. */
+static double jw_value(const cl_records *r, uint32_t a, uint32_t b)
 {
-    if (jw_cache_store != r->generation) {
-        memset(jw_cache, 0, sizeof jw_cache);
-        jw_cache_store = r->generation;
-    }
-    jw_entry *e = &jw_cache[pair_slot(&a, &b)];
-    if (e->a == a && e->b == b && e->band)
-        return e->band;
+    pair_entry *e = pair_slot(&jw_cache, r, &a, &b);
+    if (e->used && e->a == a && e->b == b)
+        return e->value;
     size_t alen, blen;
     const char *as = cl_records_str(r, a, &alen);
     const char *bs = cl_records_str(r, b, &blen);
-    double jw = cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.80);
-    unsigned band = jw >= 0.92 ? 2 : jw >= 0.80 ? 5 : 6;
-    *e = (jw_entry){a, b, band};
-    return band;
+    float jw = (float)cl_sim_jaro_winkler_min(as, alen, bs, blen, 0.80);
+    *e = (pair_entry){a, b, jw, 1};
+    return jw;
+}
+
+/* The name bands: 2 (>= 0.92), 5 (>= 0.80) or 6.  The cache holds floats, so
+ * the thresholds are compared as floats too. */
+static unsigned jw_band(const cl_records *r, uint32_t a, uint32_t b)
+{
+    float jw = (float)jw_value(r, a, b);
+    return jw >= 0.92f ? 2 : jw >= 0.80f ? 5 : 6;
 }
 
 static unsigned forename_level(const cl_records *r, size_t i, size_t j)
@@ -227,7 +247,7 @@ static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
     const uint32_t *pa = A->postcode, *pb = B->postcode;
     if (pa[0] == 0 || pb[0] == 0)
         return 0;
-    unsigned best = 4;
+    unsigned best = 5;
     for (int x = 0; x < CL_MAX_ALTERNATIVES && pa[x]; x++)
         for (int y = 0; y < CL_MAX_ALTERNATIVES && pb[y]; y++) {
             if (pa[x] == pb[y])
@@ -237,7 +257,67 @@ static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
             else if (best > 3 && A->postcode_district[x] == B->postcode_district[y])
                 best = 3;
         }
-    return best;
+    if (best < 4)
+        return best;
+    /* A mistyped character: what is left when no part agrees (and all there
+     * is for postcodes outside the UK's format). */
+    size_t alen, blen;
+    const char *as = cl_records_str(r, pa[0], &alen);
+    const char *bs = cl_records_str(r, pb[0], &blen);
+    cl_sim_near near = cl_sim_near_classify(as, alen, bs, blen);
+    return near == CL_SIM_NEAR_SUBSTITUTION || near == CL_SIM_NEAR_TRANSPOSITION ? 4 : 5;
+}
+
+/* Address lines: exact, close as strings, or sharing at least half their
+ * words (a line missing on one side, or two lines in another order). */
+static unsigned address_level(const cl_records *r, uint32_t a, uint32_t b)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    if (a == b)
+        return 1;
+    if (jw_value(r, a, b) >= 0.90f)
+        return 2;
+    size_t alen, blen;
+    const char *as = cl_records_str(r, a, &alen);
+    const char *bs = cl_records_str(r, b, &blen);
+    unsigned words = 0, shared = 0;
+    for (size_t i = 0; i < alen; ) {
+        size_t j = i;
+        while (j < alen && as[j] != ' ')
+            j++;
+        words++;
+        shared += has_token(bs, blen, as + i, j - i);
+        i = j + 1;
+    }
+    unsigned bwords = 1;
+    for (size_t i = 0; i < blen; i++)
+        bwords += bs[i] == ' ';
+    return 2 * shared >= (words < bwords ? words : bwords) && shared > 0 ? 3 : 4;
+}
+
+static unsigned place_level(const cl_records *r, uint32_t a, uint32_t b)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    if (a == b)
+        return 1;
+    return jw_value(r, a, b) >= 0.90f ? 2 : 3;
+}
+
+/* Another shared identifier: exact, one character mistyped or two
+ * transposed, or different (string ids of the standard forms). */
+static unsigned other_id_level(const cl_records *r, uint32_t a, uint32_t b)
+{
+    if (a == 0 || b == 0)
+        return 0;
+    if (a == b)
+        return 1;
+    size_t alen, blen;
+    const char *as = cl_records_str(r, a, &alen);
+    const char *bs = cl_records_str(r, b, &blen);
+    cl_sim_near near = cl_sim_near_classify(as, alen, bs, blen);
+    return near == CL_SIM_NEAR_SUBSTITUTION || near == CL_SIM_NEAR_TRANSPOSITION ? 2 : 3;
 }
 
 static unsigned exact_id_level(const char *a, const char *b, size_t len)
@@ -255,23 +335,11 @@ static unsigned exact_id_level(const char *a, const char *b, size_t len)
 /* Dice coefficient of two distinct filters (string ids of their bytes),
  * cached per thread like Jaro-Winkler: a child's filters recur in all its
  * records. */
-typedef struct dice_entry {
-    uint32_t a, b;
-    float dice;
-    uint32_t used;
-} dice_entry;
-static _Thread_local dice_entry dice_cache[1u << JW_CACHE_BITS];
-static _Thread_local uint64_t dice_cache_store;
-
 static double filter_dice(const cl_records *r, uint32_t a, uint32_t b)
 {
-    if (dice_cache_store != r->generation) {
-        memset(dice_cache, 0, sizeof dice_cache);
-        dice_cache_store = r->generation;
-    }
-    dice_entry *e = &dice_cache[pair_slot(&a, &b)];
+    pair_entry *e = pair_slot(&dice_cache, r, &a, &b);
     if (e->used && e->a == a && e->b == b)
-        return e->dice;
+        return e->value;
     /* Interned bytes carry no alignment: load words with memcpy. */
     const unsigned char *x = (const unsigned char *)cl_records_str(r, a, NULL);
     const unsigned char *y = (const unsigned char *)cl_records_str(r, b, NULL);
@@ -285,7 +353,7 @@ static double filter_dice(const cl_records *r, uint32_t a, uint32_t b)
         both += (uint32_t)__builtin_popcountll(u & v);
     }
     float dice = pa + pb ? (float)(2.0 * both / (pa + pb)) : 0.0f;
-    *e = (dice_entry){a, b, dice, 1};
+    *e = (pair_entry){a, b, dice, 1};
     return dice;
 }
 
@@ -342,6 +410,21 @@ static cl_vector compare_encoded(const cl_records *r, size_t i, size_t j)
     if (A->source == B->source && A->local_id && B->local_id)
         local = A->local_id == B->local_id ? 1 : 2;
     v |= (cl_vector)local << 28;
+    /* The same levels as equal/different tokens and Dice of filters */
+    unsigned address = 0;
+    if (A->address && B->address) {
+        double d = A->address == B->address ? 1.0 : filter_dice(r, A->address, B->address);
+        address = A->address == B->address ? 1 : d >= 0.80 ? 2 : d >= 0.60 ? 3 : 4;
+    }
+    v |= (cl_vector)address << (4 * CL_CMP_ADDRESS);
+    unsigned place = 0;
+    if (A->place && B->place) {
+        double d = A->place == B->place ? 1.0 : filter_dice(r, A->place, B->place);
+        place = A->place == B->place ? 1 : d >= 0.80 ? 2 : 3;
+    }
+    v |= (cl_vector)place << (4 * CL_CMP_PLACE);
+    unsigned other = A->other_id && B->other_id ? (A->other_id == B->other_id ? 1u : 2u) : 0u;
+    v |= (cl_vector)other << (4 * CL_CMP_OTHER_ID);
     return v;
 }
 
@@ -362,5 +445,8 @@ cl_vector cl_compare(const cl_records *r, size_t i, size_t j)
     if (A->source == B->source && A->local_id && B->local_id)
         local = A->local_id == B->local_id ? 1 : 2;
     v |= (cl_vector)local << 28;
+    v |= (cl_vector)address_level(r, A->address, B->address) << (4 * CL_CMP_ADDRESS);
+    v |= (cl_vector)place_level(r, A->place, B->place) << (4 * CL_CMP_PLACE);
+    v |= (cl_vector)other_id_level(r, A->other_id, B->other_id) << (4 * CL_CMP_OTHER_ID);
     return v;
 }

@@ -225,9 +225,18 @@ static int echild_step(const cl_records *r, size_t i, size_t j)
 }
 
 
+/* Twins share surname, date of birth and address, never another identifier:
+ * an agreeing one (up to a typo in clear text) lifts the twin guard. */
+static int other_id_agrees(const cl_records *r, cl_vector v)
+{
+    unsigned l = CL_VECTOR_LEVEL(v, CL_CMP_OTHER_ID);
+    return l == 1 || (l == 2 && r->kind == CL_RECORDS_CLEAR);
+}
+
 /* The decision for a pair and its match probability; its match weight too
  * when `weight` is not NULL (deterministic links skip the model otherwise). */
-static int decide(const cl_records *r, const cl_model *model, int echild, size_t i, size_t j,
+static int decide(const cl_records *r, const cl_model *model, int echild, int twin_guard,
+                  size_t i, size_t j,
                   cl_vector v, double *probability, double *weight)
 {
     if (echild) {
@@ -245,8 +254,9 @@ static int decide(const cl_records *r, const cl_model *model, int echild, size_t
         rule = RULE_NHS_DOB;
     else if (dob == 1 && upn_exact)
         rule = RULE_UPN_DOB;
-    else if (dob == 1 && (int)CL_VECTOR_LEVEL(v, CL_CMP_FORENAME) ==
-                             cl_comparison_nlevels(r->kind, CL_CMP_FORENAME) - 1)
+    else if (twin_guard && dob == 1 && (int)CL_VECTOR_LEVEL(v, CL_CMP_FORENAME) ==
+                             cl_comparison_nlevels(r->kind, CL_CMP_FORENAME) - 1 &&
+             !other_id_agrees(r, v))
         rule = RULE_TWIN_GUARD;
     if (rule != RULE_PROBABILISTIC && rule != RULE_TWIN_GUARD && weight == NULL) {
         *probability = 1.0;
@@ -263,7 +273,7 @@ static int decide(const cl_records *r, const cl_model *model, int echild, size_t
 const char *cl_link_classify(const cl_records *r, const cl_model *model, size_t i, size_t j,
                              cl_vector v, double *probability)
 {
-    return rule_labels[decide(r, model, 0, i, j, v, probability, NULL)];
+    return rule_labels[decide(r, model, 0, 1, i, j, v, probability, NULL)];
 }
 
 typedef struct accepted {
@@ -277,6 +287,7 @@ typedef struct score_ctx {
     const cl_model *model;
     double threshold;
     int echild;
+    int twin_guard;
     accepted *pairs;
     size_t n, cap;
     uint64_t candidates, deterministic, guarded;
@@ -290,7 +301,7 @@ static int score_pair(void *p, size_t i, size_t j, int rule)
     c->candidates++;
     cl_vector v = cl_compare(c->r, i, j);
     double prob, weight;
-    int label = decide(c->r, c->model, c->echild, i, j, v, &prob,
+    int label = decide(c->r, c->model, c->echild, c->twin_guard, i, j, v, &prob,
                        c->pairs_out ? &weight : NULL);
     if (c->pairs_out) {
         cl_csv_writer *w = c->pairs_out;
@@ -418,7 +429,8 @@ cl_status cl_link_run(const cl_records *r, const cl_blocking *b, const cl_model 
     memset(ctx, 0, sizeof ctx);
     for (int t = 0; t < nt; t++) {
         ctx[t] = (score_ctx){.r = r, .model = model, .threshold = o->threshold,
-                            .echild = o->preset_echild};
+                            .echild = o->preset_echild,
+                            .twin_guard = !o->no_twin_guard};
         ctxp[t] = &ctx[t];
     }
     if ((st = cl_outfile_open(&map_file, linkmap_path, 0, err)) != CL_OK)

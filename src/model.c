@@ -17,7 +17,7 @@
  * as impossible (log2 of 0). */
 #define MIN_PROBABILITY 1e-6
 
-/* ---- counts of distinct vectors: open addressing, key 0xFFFFFFFF = empty ---- */
+/* ---- counts of distinct vectors: open addressing, key of all ones = empty ---- */
 
 struct cl_vector_counts {
     cl_vector *keys;
@@ -25,7 +25,7 @@ struct cl_vector_counts {
     size_t cap, size;
 };
 
-#define EMPTY_KEY 0xFFFFFFFFu
+#define EMPTY_KEY UINT64_MAX   /* no vector: a level is at most 7 */
 
 cl_vector_counts *cl_vector_counts_new(void)
 {
@@ -64,7 +64,8 @@ void cl_vector_counts_raw(const cl_vector_counts *c, const cl_vector **keys,
 
 static size_t slot_of(const cl_vector_counts *c, cl_vector v)
 {
-    size_t j = (size_t)((v * 0x9E3779B1u) ^ (v >> 16)) & (c->cap - 1);
+    uint64_t h = v * 0x9E3779B97F4A7C15u;
+    size_t j = (size_t)(h ^ (h >> 29)) & (c->cap - 1);
     while (c->keys[j] != EMPTY_KEY && c->keys[j] != v)
         j = (j + 1) & (c->cap - 1);
     return j;
@@ -330,6 +331,8 @@ double cl_model_weight(const cl_model *model, const cl_records *r, size_t i, siz
         else if (l == 1 && k == CL_CMP_POSTCODE)
             wk = tf_weight(model, k, r->postcode_count, r->postcode_total,
                            shared_value(r->postcode[i], r->postcode[j]));
+        else if (l == 1 && k == CL_CMP_PLACE)
+            wk = tf_weight(model, k, r->place_count, r->place_total, r->hot[i].place);
         else
             wk = model->weight[k][l];
         if (per_comparison)
@@ -381,7 +384,8 @@ cl_status cl_model_save(const cl_model *model, const char *path, cl_error *err)
             json_object_set_new(lv, "m", json_real(model->m[k][l]));
             json_object_set_new(lv, "u", json_real(model->u[k][l]));
             json_object_set_new(lv, "weight", json_real(log2(model->m[k][l] / model->u[k][l])));
-            int tf = l == 1 && (k == CL_CMP_FORENAME || k == CL_CMP_SURNAME || k == CL_CMP_POSTCODE);
+            int tf = l == 1 && (k == CL_CMP_FORENAME || k == CL_CMP_SURNAME ||
+                                k == CL_CMP_POSTCODE || k == CL_CMP_PLACE);
             json_object_set_new(lv, "term_frequency_adjusted", json_boolean(tf));
             json_array_append_new(levels, lv);
         }
@@ -445,23 +449,39 @@ cl_status cl_model_load(cl_model *model, const char *path, cl_error *err)
     }
     model->kind = kind && strcmp(json_string_value(kind), "encoded") == 0 ? CL_RECORDS_ENCODED
                                                                           : CL_RECORDS_CLEAR;
-    if (json_array_size(cmps) != CL_NCOMPARISONS) {
-        st = cl_error_set(err, CL_EFORMAT, path, 0,
-                          "model has %zu comparisons but this version uses %d: retrain it",
-                          json_array_size(cmps), CL_NCOMPARISONS);
-        goto done;
+    /* Comparisons are found by name; one the file lacks (a model written
+     * before it existed) is neutral: m = u at every level, weight 0. */
+    for (size_t x = 0; x < json_array_size(cmps); x++) {
+        json_t *name = json_object_get(json_array_get(cmps, x), "comparison");
+        int known = 0;
+        for (int k = 0; k < CL_NCOMPARISONS && json_is_string(name); k++)
+            known |= strcmp(json_string_value(name), cl_comparison_name(k)) == 0;
+        if (!known) {
+            st = cl_error_set(err, CL_EFORMAT, path, 0,
+                              "comparison %zu of the model is not one this version knows: "
+                              "retrain it", x + 1);
+            goto done;
+        }
     }
     for (int k = 0; k < CL_NCOMPARISONS; k++) {
-        json_t *c = json_array_get(cmps, (size_t)k);
-        json_t *name = json_object_get(c, "comparison");
+        json_t *c = NULL;
+        for (size_t x = 0; x < json_array_size(cmps) && c == NULL; x++) {
+            json_t *name = json_object_get(json_array_get(cmps, x), "comparison");
+            if (strcmp(json_string_value(name), cl_comparison_name(k)) == 0)
+                c = json_array_get(cmps, x);
+        }
+        if (c == NULL) {
+            for (int l = 0; l < CL_MAX_LEVELS; l++)
+                model->m[k][l] = model->u[k][l] = 1;
+            continue;
+        }
         json_t *levels = json_object_get(c, "levels");
-        if (!json_is_string(name) || strcmp(json_string_value(name), cl_comparison_name(k)) != 0 ||
-            !json_is_array(levels) ||
+        if (!json_is_array(levels) ||
             json_array_size(levels) != (size_t)cl_comparison_nlevels(model->kind, k) - 1) {
             st = cl_error_set(err, CL_EFORMAT, path, 0,
-                              "comparison %d of the model is not '%s' with %d levels: the model "
+                              "comparison '%s' of the model does not have %d levels: the model "
                               "does not match this version; retrain it",
-                              k + 1, cl_comparison_name(k), cl_comparison_nlevels(model->kind, k) - 1);
+                              cl_comparison_name(k), cl_comparison_nlevels(model->kind, k) - 1);
             goto done;
         }
         model->m[k][0] = model->u[k][0] = 1;

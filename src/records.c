@@ -137,7 +137,7 @@ void cl_records_free(cl_records *r)
                     r->postcode, r->forename_soundex,
                     r->surname_soundex, r->forename_nysiis, r->surname_nysiis, r->dob, r->sex,
                     r->nhs, r->nhs_valid, r->upn, r->upn_valid, r->forename_count,
-                    r->surname_count, r->postcode_count, r->hot, r->tokens};
+                    r->surname_count, r->postcode_count, r->place_count, r->hot, r->tokens};
     for (size_t i = 0; i < sizeof cols / sizeof cols[0]; i++)
         cl_free(cols[i]);
     strtab_free(r->strings);
@@ -180,7 +180,15 @@ static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_recor
     uint32_t f1 = intern(t, fn, first);
     uint32_t fall = intern(t, fn, fnlen);
     uint32_t lid = intern(t, c->value[CL_FIELD_LOCAL_ID], c->len[CL_FIELD_LOCAL_ID]);
+    uint32_t address = intern(t, c->value[CL_FIELD_ADDRESS], c->len[CL_FIELD_ADDRESS]);
+    uint32_t place = intern(t, c->value[CL_FIELD_PLACE], c->len[CL_FIELD_PLACE]);
+    /* The first value only: a second would need a comparison of its own. */
+    size_t olen = 0;
+    while (olen < c->len[CL_FIELD_OTHER_ID] && c->value[CL_FIELD_OTHER_ID][olen] != '|')
+        olen++;
+    uint32_t other = intern(t, c->value[CL_FIELD_OTHER_ID], olen);
     if (id == UINT32_MAX || f1 == UINT32_MAX || fall == UINT32_MAX || lid == UINT32_MAX ||
+        address == UINT32_MAX || place == UINT32_MAX || other == UINT32_MAX ||
         intern_alternatives(t, c->value[CL_FIELD_SURNAME], c->len[CL_FIELD_SURNAME],
                             r->surname[i]) != 0 ||
         intern_alternatives(t, c->value[CL_FIELD_POSTCODE], c->len[CL_FIELD_POSTCODE],
@@ -239,6 +247,9 @@ static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_recor
     h->forename = f1;
     h->forenames = fall;
     h->local_id = lid;
+    h->address = address;
+    h->place = place;
+    h->other_id = other;
     memcpy(h->surname, r->surname[i], sizeof h->surname);
     memcpy(h->postcode, r->postcode[i], sizeof h->postcode);
     h->dob = *d;
@@ -261,9 +272,14 @@ static cl_status count_frequencies(cl_records *r)
     r->forename_count = cl_calloc(nstr, sizeof *r->forename_count);
     r->surname_count = cl_calloc(nstr, sizeof *r->surname_count);
     r->postcode_count = cl_calloc(nstr, sizeof *r->postcode_count);
-    if (!r->forename_count || !r->surname_count || !r->postcode_count)
+    r->place_count = cl_calloc(nstr, sizeof *r->place_count);
+    if (!r->forename_count || !r->surname_count || !r->postcode_count || !r->place_count)
         return CL_ENOMEM;
     for (size_t i = 0; i < r->n; i++) {
+        if (r->hot[i].place) {
+            r->place_count[r->hot[i].place]++;
+            r->place_total++;
+        }
         if (r->forename[i]) {
             r->forename_count[r->forename[i]]++;
             r->forename_total++;

@@ -29,11 +29,12 @@ struct cl_schema {
     int nsex;
     char *identifying[MAX_IDENTIFYING];
     int nidentifying;
+    int postcode_any;
 };
 
 static const char *const field_names[CL_FIELD_COUNT] = {
     "record_id", "nhs_number", "upn", "local_id", "forenames",
-    "surname", "dob", "sex", "postcode", "ethnicity",
+    "surname", "dob", "sex", "postcode", "ethnicity", "address", "place", "other_id",
 };
 
 const char *cl_field_name(cl_field f)
@@ -51,6 +52,7 @@ int cl_field_from_name(const char *name)
 
 const char *cl_schema_source(const cl_schema *s) { return s->source; }
 const cl_date_options *cl_schema_dob_options(const cl_schema *s) { return &s->dob; }
+int cl_schema_postcode_any(const cl_schema *s) { return s->postcode_any; }
 
 const char *const *cl_schema_builtin_names(void)
 {
@@ -238,7 +240,8 @@ cl_status cl_schema_parse(cl_schema **out, const char *text, const char *origin,
     }
     static const char *const known[] = {"schema", "source", "fields", "dob_format",
                                         "dob_pivot_year", "sex_codes", "identifying",
-                                        "optional_fields", "payload_dates", "description"};
+                                        "optional_fields", "payload_dates", "description",
+                                        "postcode_format"};
     const char *key;
     json_t *val;
     json_object_foreach(root, key, val) {
@@ -265,6 +268,15 @@ cl_status cl_schema_parse(cl_schema **out, const char *text, const char *origin,
         (st = parse_dob(s, root, origin, err)) != CL_OK ||
         (st = parse_lists(s, root, origin, err)) != CL_OK)
         goto done;
+    json_t *pcf = json_object_get(root, "postcode_format");
+    if (pcf != NULL) {
+        const char *f = json_string_value(pcf);
+        if (f == NULL || (strcmp(f, "uk") != 0 && strcmp(f, "any") != 0)) {
+            st = bad(err, origin, "schema: \"postcode_format\" must be \"uk\" or \"any\"%s", "");
+            goto done;
+        }
+        s->postcode_any = strcmp(f, "any") == 0;
+    }
 done:
     json_decref(root);
     if (st != CL_OK)
@@ -332,14 +344,19 @@ cl_status cl_schema_bind(const cl_schema *s, const cl_csv_reader *r, cl_schema_b
     for (int i = 0; i < n; i++) {
         size_t len;
         const char *name = cl_csv_field(r, (size_t)i, &len);
+        /* "a, b, c" headers (FEBRL's) name columns without the spaces. */
+        while (len > 0 && name[0] == ' ')
+            name++, len--;
+        while (len > 0 && name[len - 1] == ' ')
+            len--;
         if (len == 0) {
             st = cl_error_set(err, CL_EFORMAT, path, line, "header column %d has no name", i + 1);
             goto fail;
         }
         for (int j = 0; j < i; j++)
-            if (strcmp(b->column_names[j], name) == 0) {
+            if (strlen(b->column_names[j]) == len && memcmp(b->column_names[j], name, len) == 0) {
                 st = cl_error_set(err, CL_EFORMAT, path, line,
-                                  "duplicate column name '%s' (columns %d and %d)", name, j + 1,
+                                  "duplicate column name '%s' (columns %d and %d)", b->column_names[j], j + 1,
                                   i + 1);
                 goto fail;
             }
@@ -348,7 +365,7 @@ cl_status cl_schema_bind(const cl_schema *s, const cl_csv_reader *r, cl_schema_b
             goto fail;
         }
         for (int k = 0; k < s->nidentifying; k++)
-            if (strcmp(s->identifying[k], name) == 0)
+            if (strcmp(s->identifying[k], b->column_names[i]) == 0)
                 b->column_role[i] = CL_COLUMN_IDENTIFYING;
     }
     for (int f = 0; f < CL_FIELD_COUNT; f++) {

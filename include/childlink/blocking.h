@@ -26,6 +26,10 @@ enum {
     CL_RULE_POSTCODE_INITIAL,    /* postcode + forename initial */
     CL_RULE_NAMES,               /* forename NYSIIS + surname NYSIIS */
     CL_RULE_NAME_PAIR_YEAR,      /* the two name Soundex codes in either order + birth year */
+    CL_RULE_OTHER_ID,            /* the other shared identifier */
+    CL_RULE_ADDRESS,             /* address lines */
+    CL_RULE_PLACE_SURNAME,       /* place + surname Soundex */
+    CL_RULE_DOB_POSTCODE,        /* date of birth + postcode (names swapped or replaced) */
     CL_NRULES
 };
 

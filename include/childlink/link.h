@@ -36,6 +36,9 @@ typedef struct cl_link_options {
                                        at most one record of the other (NULL: off) */
     int preset_echild;              /* NHS England's 8-step deterministic NPD matching
                                        instead of the model (no training needed) */
+    int no_twin_guard;              /* accept pairs the twin guard would keep apart: for
+                                       data known to hold no twins, or made by a generator
+                                       that replaces whole forenames (FEBRL) */
     void (*progress)(const char *what);
 } cl_link_options;
 

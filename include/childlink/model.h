@@ -5,7 +5,7 @@
  * Each of the CL_NCOMPARISONS comparisons maps a record pair to a level:
  * 0 means "null" (a value is missing on either side: no evidence either
  * way), 1 is the strongest agreement, and the last level is disagreement.
- * The levels of all comparisons pack into one 32-bit comparison vector (4
+ * The levels of all comparisons pack into one 64-bit comparison vector (4
  * bits each), so training runs on the counts of distinct vectors - a few
  * thousand - rather than on millions of pairs.
  *
@@ -36,11 +36,14 @@ enum {
     CL_CMP_NHS,
     CL_CMP_UPN,
     CL_CMP_LOCAL_ID,
+    CL_CMP_ADDRESS,
+    CL_CMP_PLACE,
+    CL_CMP_OTHER_ID,
     CL_NCOMPARISONS
 };
 #define CL_MAX_LEVELS 8
 
-typedef uint32_t cl_vector;
+typedef uint64_t cl_vector;
 
 /* Level of comparison k in vector v. */
 #define CL_VECTOR_LEVEL(v, k) (((v) >> (4 * (k))) & 0xFu)

@@ -48,6 +48,7 @@ typedef struct cl_token_record {
  * id) live here alone. */
 typedef struct cl_hot_record {
     uint32_t forename, forenames, local_id;   /* string ids; forenames: all, spaced */
+    uint32_t address, place, other_id;        /* string ids */
     uint32_t surname[CL_MAX_ALTERNATIVES];
     uint32_t postcode[CL_MAX_ALTERNATIVES];
     uint32_t postcode_sector[CL_MAX_ALTERNATIVES];
@@ -96,8 +97,8 @@ typedef struct cl_records {
     cl_hot_record *hot;       /* [n] */
     cl_strtab *strings;
     /* frequency of each string id among the records that have the field */
-    uint32_t *forename_count, *surname_count, *postcode_count;
-    uint32_t forename_total, surname_total, postcode_total;
+    uint32_t *forename_count, *surname_count, *postcode_count, *place_count;
+    uint32_t forename_total, surname_total, postcode_total, place_total;
 } cl_records;
 
 /* One input: a source name and a file read through a schema. */

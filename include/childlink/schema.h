@@ -28,6 +28,10 @@ typedef enum cl_field {
     CL_FIELD_SEX,
     CL_FIELD_POSTCODE,
     CL_FIELD_ETHNICITY,
+    CL_FIELD_ADDRESS,      /* street address lines (not the postcode) */
+    CL_FIELD_PLACE,        /* town, suburb or place of birth */
+    CL_FIELD_OTHER_ID,     /* another identifier the sources share (e.g. a hospital
+                              or social security number); compared across sources */
     CL_FIELD_COUNT
 } cl_field;
 
@@ -58,6 +62,9 @@ CL_API void cl_schema_free(cl_schema *s);
 /* The source name ("hes_apc"); never NULL (may be ""). */
 CL_API const char *cl_schema_source(const cl_schema *s);
 CL_API const cl_date_options *cl_schema_dob_options(const cl_schema *s);
+/* Whether postcodes are free-form ("postcode_format": "any": kept as upper-case
+ * letters and digits) rather than checked as UK postcodes (the default). */
+CL_API int cl_schema_postcode_any(const cl_schema *s);
 /* Names of the built-in schemas, NULL-terminated. */
 CL_API const char *const *cl_schema_builtin_names(void);
 

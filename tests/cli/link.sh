@@ -81,7 +81,7 @@ has_err "given twice"
 absent x.csv
 sed 's/"nhs_number"/"nhs_num"/' model.json > bad.model.json
 run 1 "$CL" link "s=$L/small.csv" --model bad.model.json --out x.csv
-has_err "does not match"
+has_err "not one this version knows"
 absent x.csv
 printf '{"model": "childlink-model/1"' > broken.json
 run 1 "$CL" link "s=$L/small.csv" --model broken.json --out x.csv

@@ -216,9 +216,9 @@ static void fill_record(cl_clean_record *rec, const char *const *values)
 {
     memset(rec, 0, sizeof *rec);
     for (int f = 0; f < CL_FIELD_COUNT; f++) {
-        rec->value[f] = values[f];
-        rec->len[f] = strlen(values[f]);
-        rec->check[f] = values[f][0] ? CL_CHECK_VALID : CL_CHECK_MISSING;
+        rec->value[f] = values[f] ? values[f] : "";   /* fields a test leaves out: missing */
+        rec->len[f] = strlen(rec->value[f]);
+        rec->check[f] = rec->value[f][0] ? CL_CHECK_VALID : CL_CHECK_MISSING;
     }
 }
 

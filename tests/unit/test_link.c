@@ -63,6 +63,48 @@ static unsigned level(size_t i, size_t j, int k)
     return CL_VECTOR_LEVEL(cl_compare(small, i, j), k);
 }
 
+/* Address lines, place, another identifier and free-form postcodes (the
+ * fields FEBRL-like data bring). */
+static void test_other_fields(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/other.csv", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("record_id,forenames,surname,postcode,address,place,other_id\n"
+          "b1,ann,lee,4223,8 stanley street|miami,winston hills,5304218\n"      /* 0 */
+          "b2,ann,lee,4232,miami|8 stanley st,winston hils,5304281\n"         /* 1 */
+          "b3,ann,lee,4223,8 stanley streat|miami,winston hills,5304218\n"    /* 2 */
+          "b4,ann,lee,9999,42 other road,kew,1111111\n"                       /* 3 */
+          "b5,ann,lee,,,,\n", f);                                            /* 4 */
+    fclose(f);
+    cl_records_input in = {"s", path, NULL};
+    cl_records *r;
+    cl_error err;
+    assert_int_equal(cl_records_load(&r, &in, 1, NULL, &err), CL_OK);
+#define LV(i, j, k) CL_VECTOR_LEVEL(cl_compare(r, i, j), k)
+    assert_string_equal(cl_records_str(r, r->hot[0].address, NULL), "8 stanley street miami");
+    assert_int_equal(LV(0, 1, CL_CMP_ADDRESS), 3);     /* half the words, in another order */
+    assert_int_equal(LV(0, 2, CL_CMP_ADDRESS), 2);     /* Jaro-Winkler >= 0.90 */
+    assert_int_equal(LV(0, 3, CL_CMP_ADDRESS), 4);
+    assert_int_equal(LV(0, 4, CL_CMP_ADDRESS), 0);
+    assert_int_equal(LV(0, 2, CL_CMP_PLACE), 1);
+    assert_int_equal(LV(0, 1, CL_CMP_PLACE), 2);
+    assert_int_equal(LV(0, 3, CL_CMP_PLACE), 3);
+    assert_int_equal(LV(0, 2, CL_CMP_OTHER_ID), 1);
+    assert_int_equal(LV(0, 1, CL_CMP_OTHER_ID), 2);    /* two digits transposed */
+    assert_int_equal(LV(0, 3, CL_CMP_OTHER_ID), 3);
+    assert_int_equal(LV(0, 4, CL_CMP_OTHER_ID), 0);
+    /* A postcode outside the UK format is not read by the generic schema
+     * (only with "postcode_format": "any"), so it is missing here. */
+    assert_int_equal(LV(0, 2, CL_CMP_POSTCODE), 0);
+    /* The vector is 64 bits: the last comparison's level survives packing. */
+    assert_true(cl_compare(r, 0, 3) >> 32 != 0);
+#undef LV
+    cl_records_free(r);
+}
+
 static void test_store(void **state)
 {
     (void)state;
@@ -95,7 +137,7 @@ static void test_levels(void **state)
     assert_int_equal(level(0, 1, CL_CMP_DOB), 1);
     assert_int_equal(level(0, 4, CL_CMP_POSTCODE), 2);     /* same sector */
     assert_int_equal(level(0, 5, CL_CMP_POSTCODE), 3);     /* same district */
-    assert_int_equal(level(0, 6, CL_CMP_POSTCODE), 4);
+    assert_int_equal(level(0, 6, CL_CMP_POSTCODE), 5);
     assert_int_equal(level(0, 6, CL_CMP_SEX), 0);
     assert_int_equal(level(0, 5, CL_CMP_SEX), 2);
     /* symmetric */
@@ -315,6 +357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store),
         cmocka_unit_test(test_levels),
+        cmocka_unit_test(test_other_fields),
         cmocka_unit_test(test_blocking_each_pair_once),
         cmocka_unit_test(test_em_recovers_parameters),
         cmocka_unit_test(test_twin_guard_and_rules),
