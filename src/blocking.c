@@ -85,6 +85,11 @@ static uint64_t encoded_rule_key(const cl_records *r, int rule, size_t i)
     case CL_RULE_NAMES: token = t->postcode_yob; break;
     case CL_RULE_NAME_PAIR_YEAR: token = t->names_sdx_yob; break;
     case CL_RULE_DOB_POSTCODE: token = t->postcode_sector_dob; break;
+    case CL_RULE_OTHER_ID:
+    case CL_RULE_ADDRESS: {
+        uint32_t id = rule == CL_RULE_OTHER_ID ? r->hot[i].other_id : r->hot[i].address;
+        return id ? key_of(&id, sizeof id, rule) : 0;
+    }
     }
     return token ? key_of(&token, sizeof token, (uint64_t)rule) : 0;
 }

@@ -376,8 +376,12 @@ static cl_vector compare_encoded(const cl_records *r, size_t i, size_t j)
     const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
     const cl_token_record *TA = &r->tokens[i], *TB = &r->tokens[j];
     int same_pair = TA->names_sdx_yob && TA->names_sdx_yob == TB->names_sdx_yob;
-    cl_vector v = encoded_name_level(r, A->forename, B->forename, same_pair);
-    v |= encoded_name_level(r, A->surname[0], B->surname[0], same_pair) << 4;
+    /* Filters salted with different birth years are unrelated bit patterns:
+     * no evidence either way, so null rather than "else". */
+    int comparable = TA->salt == TB->salt;
+    cl_vector v = comparable ? encoded_name_level(r, A->forename, B->forename, same_pair) : 0;
+    if (comparable)
+        v |= encoded_name_level(r, A->surname[0], B->surname[0], same_pair) << 4;
     unsigned dob = 0;
     if (TA->dob && TB->dob && TA->dob == TB->dob) {
         dob = 1;
@@ -390,7 +394,7 @@ static cl_vector compare_encoded(const cl_records *r, size_t i, size_t j)
     v |= sex << 12;
     unsigned postcode = 0;
     uint32_t pa = A->postcode[0], pb = B->postcode[0];
-    if (pa && pb) {
+    if (pa && pb && comparable) {
         if (pa == pb)
             postcode = 1;
         else if (TA->postcode_sector_dob && TA->postcode_sector_dob == TB->postcode_sector_dob)
@@ -412,7 +416,7 @@ static cl_vector compare_encoded(const cl_records *r, size_t i, size_t j)
     v |= (cl_vector)local << 28;
     /* The same levels as equal/different tokens and Dice of filters */
     unsigned address = 0;
-    if (A->address && B->address) {
+    if (A->address && B->address && comparable) {
         double d = A->address == B->address ? 1.0 : filter_dice(r, A->address, B->address);
         address = A->address == B->address ? 1 : d >= 0.80 ? 2 : d >= 0.60 ? 3 : 4;
     }

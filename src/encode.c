@@ -35,10 +35,10 @@
 static const char *const token_names[CL_TOKEN_COUNT] = {
     "nhs_number", "upn", "local_id", "dob", "sex", "postcode_yob", "postcode_sector_dob",
     "postcode_district_dob", "dob_year", "surname_sdx_ym", "names_sdx_yob", "postcode_initial",
-    "dob_forename_initial", "dob_surname_initial",
+    "dob_forename_initial", "dob_surname_initial", "other_id",
 };
 static const char *const filter_names[CL_FILTER_COUNT] = {
-    "bf_forenames", "bf_surname", "bf_dob", "bf_postcode", "bf_record",
+    "bf_forenames", "bf_surname", "bf_dob", "bf_postcode", "bf_address", "bf_record",
 };
 
 const char *cl_encode_token_name(cl_encode_token t)
@@ -317,7 +317,8 @@ static int gram_positions(cl_encoder *e, int mac_id, cl_key_mac *mac, char *msg,
 }
 
 /* Set k bits for each q-gram of `value` into `bits` with the filter subkey
- * `mac_id` (0..3: field filters, 4..7: their part of the record filter).
+ * `mac_id` (below CL_FILTER_RECORD: field filters; from it: their part of the
+ * record filter).
  * `k` 0 means the fixed budget `budget` spread over the q-grams. */
 static int add_grams(cl_encoder *e, int mac_id, const char *value, size_t len,
                      const char *salt, size_t salt_len, unsigned k, unsigned budget,
@@ -468,9 +469,19 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
     size_t year_len = n[CL_FIELD_DOB] >= 4 ? 4 : 0;
     cl_postcode pc;
     memset(&pc, 0, sizeof pc);
+    char free_postcode[64];
+    const char *postcode = pc.full;
     if (n[CL_FIELD_POSTCODE] > 0 &&
-        cl_postcode_parse(v[CL_FIELD_POSTCODE], n[CL_FIELD_POSTCODE], &pc, NULL) != CL_CHECK_VALID)
+        cl_postcode_parse(v[CL_FIELD_POSTCODE], n[CL_FIELD_POSTCODE], &pc, NULL) != CL_CHECK_VALID) {
+        /* Cleaning empties postcodes a UK-format schema refuses, so this is a
+         * free-form one ("postcode_format": "any"): the whole value, no
+         * sector or district. */
         memset(&pc, 0, sizeof pc);
+        size_t take = n[CL_FIELD_POSTCODE] < sizeof free_postcode ? n[CL_FIELD_POSTCODE] : 0;
+        memcpy(free_postcode, v[CL_FIELD_POSTCODE], take);
+        free_postcode[take] = '\0';
+        postcode = free_postcode;
+    }
     /* cl_soundex reads up to the first space or '|', so the whole field is fine. */
     char fore_sdx[5] = "", sur_sdx[5] = "";
     if (n[CL_FIELD_FORENAMES] > 0)
@@ -500,11 +511,13 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
                             out->token[CL_TOKEN_LOCAL_ID]);
     bad |= cl_encoder_token(e, CL_TOKEN_DOB, v[CL_FIELD_DOB], n[CL_FIELD_DOB],
                             out->token[CL_TOKEN_DOB]);
+    bad |= cl_encoder_token(e, CL_TOKEN_OTHER_ID, v[CL_FIELD_OTHER_ID], n[CL_FIELD_OTHER_ID],
+                            out->token[CL_TOKEN_OTHER_ID]);
     bad |= cl_encoder_token(e, CL_TOKEN_SEX, v[CL_FIELD_SEX], known_sex(rec) ? 1 : 0,
                             out->token[CL_TOKEN_SEX]);
     /* Areas are frequency targets (docs/privacy.md): a postcode only with the
      * birth year, a sector or district only with the whole date of birth. */
-    len = compose(buf, sizeof buf, pc.full, strlen(pc.full), year, year_len, NULL, 0);
+    len = compose(buf, sizeof buf, postcode, strlen(postcode), year, year_len, NULL, 0);
     bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_YOB, buf, len, out->token[CL_TOKEN_POSTCODE_YOB]);
     len = compose(buf, sizeof buf, pc.sector, strlen(pc.sector), v[CL_FIELD_DOB], n[CL_FIELD_DOB],
                   NULL, 0);
@@ -524,7 +537,7 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
     len = compose(buf, sizeof buf, sdx_lo, strlen(sdx_lo), sdx_hi, strlen(sdx_hi), year, year_len);
     bad |= cl_encoder_token(e, CL_TOKEN_NAMES_SDX_YOB, buf, len,
                             out->token[CL_TOKEN_NAMES_SDX_YOB]);
-    len = compose(buf, sizeof buf, pc.full, strlen(pc.full), v[CL_FIELD_FORENAMES], initial_len,
+    len = compose(buf, sizeof buf, postcode, strlen(postcode), v[CL_FIELD_FORENAMES], initial_len,
                   NULL, 0);
     bad |= cl_encoder_token(e, CL_TOKEN_POSTCODE_INITIAL, buf, len,
                             out->token[CL_TOKEN_POSTCODE_INITIAL]);
@@ -543,8 +556,22 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
      * salted: salting it with its own year would stop a wrong year from
      * near-agreeing, and a date is no frequency target. */
     static const int filter_field[CL_FILTER_RECORD] = {
-        CL_FIELD_FORENAMES, CL_FIELD_SURNAME, CL_FIELD_DOB, CL_FIELD_POSTCODE,
+        CL_FIELD_FORENAMES, CL_FIELD_SURNAME, CL_FIELD_DOB, CL_FIELD_POSTCODE, CL_FIELD_ADDRESS,
     };
+    /* Address lines and place as one text: either alone is a frequency
+     * target (a town), together and salted they are not. */
+    char address[2 * MAX_VALUE_BYTES + 2];
+    size_t address_len = 0;
+    for (int field = CL_FIELD_ADDRESS; field <= CL_FIELD_PLACE; field++) {
+        size_t take = n[field] < MAX_VALUE_BYTES ? n[field] : MAX_VALUE_BYTES;
+        if (take == 0)
+            continue;
+        if (address_len > 0)
+            address[address_len++] = ' ';
+        memcpy(address + address_len, v[field], take);
+        address_len += take;
+    }
+    out->filters_salted = e->opt.salt_birth_year;
     const char *salt = e->opt.salt_birth_year ? year : "";
     size_t salt_len = e->opt.salt_birth_year ? year_len : 0;
     const unsigned budget = e->opt.bloom_bits / 8;
@@ -553,8 +580,10 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
     memset(record_raw, 0, e->raw_bytes);
     for (int f = 0; f < CL_FILTER_RECORD; f++) {
         int field = filter_field[f];
-        const char *value = field == CL_FIELD_POSTCODE ? pc.full : v[field];
-        size_t vlen = field == CL_FIELD_POSTCODE ? strlen(pc.full) : n[field];
+        const char *value = field == CL_FIELD_POSTCODE ? postcode
+                            : field == CL_FIELD_ADDRESS ? address : v[field];
+        size_t vlen = field == CL_FIELD_POSTCODE ? strlen(postcode)
+                      : field == CL_FIELD_ADDRESS ? address_len : n[field];
         const char *s = f == CL_FILTER_DOB ? "" : salt;
         size_t sl = f == CL_FILTER_DOB ? 0 : salt_len;
         memset(e->raw, 0, e->raw_bytes);
@@ -631,6 +660,7 @@ static void write_ids_header(cl_csv_writer *w)
         cl_csv_write_str(w, token_names[t]);
     cl_csv_write_str(w, "nhs_number_valid");
     cl_csv_write_str(w, "upn_valid");
+    cl_csv_write_str(w, "filters_salted");
     for (int f = 0; f < CL_FILTER_COUNT; f++)
         cl_csv_write_str(w, filter_names[f]);
     cl_csv_end_row(w);
@@ -644,6 +674,7 @@ static void write_ids_row(cl_csv_writer *w, const cl_encoded *enc, size_t filter
         cl_csv_write_str(w, enc->token[t]);
     cl_csv_write_str(w, enc->nhs_number_valid ? "1" : "0");
     cl_csv_write_str(w, enc->upn_valid ? "1" : "0");
+    cl_csv_write_str(w, enc->filters_salted ? "1" : "0");
     for (int f = 0; f < CL_FILTER_COUNT; f++) {
         if (!enc->has_filter[f]) {
             cl_csv_write_field(w, NULL, 0);

@@ -417,7 +417,8 @@ enum {
     ID_RECORD_TOKEN, ID_NHS, ID_UPN, ID_LOCAL_ID, ID_DOB, ID_SEX, ID_POSTCODE_YOB,
     ID_SECTOR_DOB, ID_DISTRICT_DOB, ID_SURNAME_SDX_YM, ID_NAMES_SDX_YOB, ID_POSTCODE_INITIAL,
     ID_DOB_FORENAME_INITIAL, ID_DOB_SURNAME_INITIAL, ID_NHS_VALID, ID_UPN_VALID,
-    ID_BF_FORENAMES, ID_BF_SURNAME, ID_BF_DOB, ID_BF_POSTCODE, ID_NCOLUMNS
+    ID_BF_FORENAMES, ID_BF_SURNAME, ID_BF_DOB, ID_BF_POSTCODE, ID_OTHER_ID, ID_BF_ADDRESS,
+    ID_DOB_YEAR, ID_FILTERS_SALTED, ID_NCOLUMNS
 };
 
 static const char *id_column_name(int c)
@@ -436,6 +437,10 @@ static const char *id_column_name(int c)
     case ID_BF_SURNAME: return cl_encode_filter_name(CL_FILTER_SURNAME);
     case ID_BF_DOB: return cl_encode_filter_name(CL_FILTER_DOB);
     case ID_BF_POSTCODE: return cl_encode_filter_name(CL_FILTER_POSTCODE);
+    case ID_BF_ADDRESS: return cl_encode_filter_name(CL_FILTER_ADDRESS);
+    case ID_OTHER_ID: return cl_encode_token_name(CL_TOKEN_OTHER_ID);
+    case ID_DOB_YEAR: return cl_encode_token_name(CL_TOKEN_DOB_YEAR);
+    case ID_FILTERS_SALTED: return "filters_salted";
     default: return cl_encode_token_name((cl_encode_token)token_of[c]);
     }
 }
@@ -629,14 +634,28 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
         }
         r->sex[i] = (char)('A' + k);
     }
+    /* Files written before the flag existed say nothing: compare everything. */
+    s = ids_field(x, ID_FILTERS_SALTED, &len);
+    if (len == 1 && s[0] == '1') {
+        if ((st = ids_token(x, ID_DOB_YEAR, bytes, &t->salt, err)) != CL_OK)
+            return st;
+        if (t->salt == 0)
+            t->salt = 1;
+    }
     s = ids_field(x, ID_LOCAL_ID, &len);
     uint32_t local = intern(r->strings, s, len);
-    uint32_t fn, sn, pc;
-    if (local == UINT32_MAX)
+    /* other_id compares by equality only: the token text, interned, is enough */
+    if ((st = ids_token(x, ID_OTHER_ID, bytes, &present, err)) != CL_OK)
+        return st;
+    s = ids_field(x, ID_OTHER_ID, &len);
+    uint32_t other = intern(r->strings, s, present ? len : 0);
+    uint32_t fn, sn, pc, address;
+    if (local == UINT32_MAX || other == UINT32_MAX)
         return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
     if ((st = ids_filter(r, x, ID_BF_FORENAMES, &fn, err)) != CL_OK ||
         (st = ids_filter(r, x, ID_BF_SURNAME, &sn, err)) != CL_OK ||
         (st = ids_filter(r, x, ID_BF_POSTCODE, &pc, err)) != CL_OK ||
+        (st = ids_filter(r, x, ID_BF_ADDRESS, &address, err)) != CL_OK ||
         (st = ids_filter(r, x, ID_BF_DOB, &t->dob_filter, err)) != CL_OK)
         return st;
     r->source[i] = source;
@@ -656,6 +675,8 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
     h->surname[0] = sn;
     h->postcode[0] = pc;
     h->local_id = local;
+    h->other_id = other;
+    h->address = address;
     h->dob = r->dob[i];
     h->source = source;
     h->sex = r->sex[i];

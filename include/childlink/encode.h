@@ -58,6 +58,7 @@ typedef enum cl_encode_token {
     CL_TOKEN_POSTCODE_INITIAL,       /* "AH1 0EY|k" */
     CL_TOKEN_DOB_FORENAME_INITIAL,   /* "2011-05-21|k" */
     CL_TOKEN_DOB_SURNAME_INITIAL,    /* "2011-05-21|b" */
+    CL_TOKEN_OTHER_ID,               /* another shared identifier (docs/formats.md) */
     CL_TOKEN_COUNT
 } cl_encode_token;
 
@@ -67,7 +68,8 @@ typedef enum cl_encode_filter {
     CL_FILTER_SURNAME,
     CL_FILTER_DOB,
     CL_FILTER_POSTCODE,
-    CL_FILTER_RECORD,     /* all four fields in one filter */
+    CL_FILTER_ADDRESS,    /* address lines and place, as one text */
+    CL_FILTER_RECORD,     /* all five fields in one filter */
     CL_FILTER_COUNT
 } cl_encode_filter;
 
@@ -103,6 +105,8 @@ typedef struct cl_encoded {
     char record_token[CL_TOKEN_CHARS + 1];
     char token[CL_TOKEN_COUNT][CL_TOKEN_CHARS + 1];
     int nhs_number_valid, upn_valid;
+    int filters_salted;        /* name, postcode and address filters salted with the
+                                  birth year (`dob_year` says which; none if empty) */
     int has_filter[CL_FILTER_COUNT];
     const unsigned char *filter[CL_FILTER_COUNT];   /* cl_encoder_filter_bytes each */
 } cl_encoded;

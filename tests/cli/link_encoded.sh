@@ -93,13 +93,13 @@ sed -n 2p enc/hes_apc.ids.csv >> dup.csv
 run 1 "$CL" link h=dup.csv --out x.csv
 has_err "dup.csv:4: duplicate record_token (first on line 2)"
 # A filter cut short, and one that is not base64
-awk -F, 'NR == 1 || (NR > 1 && $18 != "" && n++ < 1)' enc/hes_apc.ids.csv > short.csv
-awk -F, 'BEGIN { OFS = "," } NR > 1 && $18 != "" && n++ == 1 { $18 = substr($18, 1, 86) "=="; print }' \
+awk -F, 'NR == 1 || (NR > 1 && $20 != "" && n++ < 1)' enc/hes_apc.ids.csv > short.csv
+awk -F, 'BEGIN { OFS = "," } NR > 1 && $20 != "" && n++ == 1 { $20 = substr($20, 1, 86) "=="; print }' \
     enc/hes_apc.ids.csv >> short.csv
 run 1 "$CL" link h=short.csv --out x.csv
 has_err "short.csv:3: bf_forenames has 512 bits but earlier filters have 1024"
 head -n 2 enc/hes_apc.ids.csv > b64.csv
-sed -n 3p enc/hes_apc.ids.csv | awk -F, 'BEGIN { OFS = "," } { $19 = "!!!!" substr($19, 5); print }' >> b64.csv
+sed -n 3p enc/hes_apc.ids.csv | awk -F, 'BEGIN { OFS = "," } { $21 = "!!!!" substr($21, 5); print }' >> b64.csv
 run 1 "$CL" link h=b64.csv --out x.csv
 has_err "b64.csv:3: bf_surname is not a Bloom filter"
 printf 'record_token,sex\n' > none.csv
