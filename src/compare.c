@@ -107,7 +107,8 @@ static int in_ids(uint32_t id, const uint32_t *ids)
 /* Names, places and filters repeat across a child's many records, so the
  * same pair of values is compared again and again: a small per-thread
  * direct-mapped cache of (id, id) -> similarity answers most of them without
- * touching the strings.  One cache for Jaro-Winkler, one for Dice. */
+ * touching the strings.  One cache for Jaro-Winkler, one for Dice, one each
+ * for the forename and surname levels. */
 #define PAIR_CACHE_BITS 16
 typedef struct pair_entry {
     uint32_t a, b;
@@ -119,6 +120,8 @@ typedef struct pair_cache {
     pair_entry slot[1u << PAIR_CACHE_BITS];
 } pair_cache;
 static _Thread_local pair_cache jw_cache, dice_cache;
+/* Name levels that depend only on the two values, for the same reason. */
+static _Thread_local pair_cache forename_cache, surname_cache;
 
 /* The cache entry for the unordered pair (a, b) (ordered in place), emptied
  * when the cache last served another store. */
@@ -159,6 +162,37 @@ static unsigned jw_band(const cl_records *r, uint32_t a, uint32_t b)
     return jw >= 0.92f ? 2 : jw >= 0.80f ? 5 : 6;
 }
 
+/* The forename level of two different forenames fields, leaving out the swap
+ * with a surname (which depends on the surnames): 2, 3, 5 or 6.  A pure
+ * function of the two fields, so cached. */
+static unsigned forenames_level(const cl_records *r, const cl_hot_record *A,
+                                const cl_hot_record *B)
+{
+    uint32_t x = A->forenames, y = B->forenames;
+    pair_entry *e = pair_slot(&forename_cache, r, &x, &y);
+    if (e->used && e->a == x && e->b == y)
+        return (unsigned)e->value;
+    uint32_t a = A->forename, b = B->forename;
+    unsigned band = jw_band(r, a, b), level = band;
+    if (band != 2) {
+        size_t alen, blen, falen, fblen;
+        const char *as = cl_records_str(r, a, &alen);
+        const char *bs = cl_records_str(r, b, &blen);
+        const char *fa = cl_records_str(r, A->forenames, &falen);
+        const char *fb = cl_records_str(r, B->forenames, &fblen);
+        if (has_token(fb, fblen, as, alen) || has_token(fa, falen, bs, blen))
+            level = 3;
+        else if (band == 5 || (A->forename_nysiis[0] &&
+                               memcmp(A->forename_nysiis, B->forename_nysiis,
+                                      sizeof A->forename_nysiis) == 0))
+            level = 5;
+        else
+            level = 6;
+    }
+    *e = (pair_entry){x, y, (float)level, 1};
+    return level;
+}
+
 static unsigned forename_level(const cl_records *r, size_t i, size_t j)
 {
     const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
@@ -167,37 +201,29 @@ static unsigned forename_level(const cl_records *r, size_t i, size_t j)
         return 0;
     if (a == b)
         return 1;
-    unsigned band = jw_band(r, a, b);
-    if (band == 2)
-        return 2;
-    size_t alen, blen, falen, fblen;
-    const char *as = cl_records_str(r, a, &alen);
-    const char *bs = cl_records_str(r, b, &blen);
-    const char *fa = cl_records_str(r, A->forenames, &falen);
-    const char *fb = cl_records_str(r, B->forenames, &fblen);
-    if (has_token(fb, fblen, as, alen) || has_token(fa, falen, bs, blen))
-        return 3;
-    if (in_ids(a, B->surname) || in_ids(b, A->surname))
+    unsigned level = forenames_level(r, A, B);
+    if (level >= 5 && (in_ids(a, B->surname) || in_ids(b, A->surname)))
         return 4;
-    if (band == 5 ||
-        (A->forename_nysiis[0] && memcmp(A->forename_nysiis, B->forename_nysiis, sizeof A->forename_nysiis) == 0))
-        return 5;
-    return 6;
+    return level;
 }
 
 static unsigned surname_pair_level(const cl_records *r, uint32_t a, uint32_t b)
 {
     if (a == b)
         return 1;
-    unsigned band = jw_band(r, a, b);
-    if (band == 2)
-        return 2;
-    size_t alen, blen;
-    const char *as = cl_records_str(r, a, &alen);
-    const char *bs = cl_records_str(r, b, &blen);
-    if (share_token(as, alen, bs, blen))
-        return 3;
-    return band;
+    pair_entry *e = pair_slot(&surname_cache, r, &a, &b);
+    if (e->used && e->a == a && e->b == b)
+        return (unsigned)e->value;
+    unsigned level = jw_band(r, a, b);
+    if (level != 2) {
+        size_t alen, blen;
+        const char *as = cl_records_str(r, a, &alen);
+        const char *bs = cl_records_str(r, b, &blen);
+        if (share_token(as, alen, bs, blen))
+            level = 3;
+    }
+    *e = (pair_entry){a, b, (float)level, 1};
+    return level;
 }
 
 static unsigned surname_level(const cl_records *r, size_t i, size_t j)
