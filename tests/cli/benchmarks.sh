@@ -87,7 +87,7 @@ holds "no surname, street, suburb or social security number of FEBRL 4 in identi
     tr -d "\r" < "$1" | awk -F", *" "NR > 1 && NR < 400 { print \$3; print \$5; print \$7; print \$11 }" |
       grep -E "^[a-z0-9 ]{5,}$" | sort -u > "$2/needles"
     test -s "$2/needles" || exit 1
-    ! grep -qwiFf "$2/needles" "$2/a.ids.csv" "$2/a.pay.csv" "$2/a.salted.csv" "$2/a.pay2.csv"' \
+    ! LC_ALL=C grep -qwFf "$2/needles" "$2/a.ids.csv" "$2/a.pay.csv" "$2/a.salted.csv" "$2/a.pay2.csv"' \
     sh "$B/febrl4/dataset4a.csv" "$T"
 run 0 "$CL" link a="$T/a.ids.csv" b="$T/b.ids.csv" --mode link --one-to-one a,b --threshold 0.5 \
     --twin-guard off --out "$T/lme.csv"
