@@ -31,7 +31,7 @@ struct cl_blocking {
 static const char *const rule_names[CL_NRULES] = {
     "nhs_number", "upn", "dob+forename_initial", "dob+surname_initial",
     "surname_soundex+birth_month", "postcode+forename_initial",
-    "forename_nysiis+surname_nysiis", "name_soundex_pair+birth_year", "other_id", "address",
+    "names_nysiis+birth_year", "name_soundex_pair+birth_year", "other_id", "address",
     "place+surname_soundex", "dob+postcode",
 };
 
@@ -139,7 +139,8 @@ static uint64_t rule_key(const cl_records *r, int rule, size_t i)
         /* strncpy zero-fills after the code, so bytes past its end never vary. */
         strncpy(buf, r->forename_nysiis[i], 7);
         strncpy(buf + 7, r->surname_nysiis[i], 7);
-        return key_of(buf, 14, rule);
+        memcpy(buf + 14, &year, sizeof year);
+        return key_of(buf, 14 + sizeof year, rule);
     case CL_RULE_NAME_PAIR_YEAR: {
         const char *a = r->forename_soundex[i], *s = r->surname_soundex[i];
         if (year < 0 || !a[0] || !s[0])

@@ -24,7 +24,7 @@ enum {
     CL_RULE_DOB_SURNAME,         /* date of birth + surname initial */
     CL_RULE_SURNAME_MONTH,       /* surname Soundex + birth year and month */
     CL_RULE_POSTCODE_INITIAL,    /* postcode + forename initial */
-    CL_RULE_NAMES,               /* forename NYSIIS + surname NYSIIS */
+    CL_RULE_NAMES,               /* forename NYSIIS + surname NYSIIS + birth year */
     CL_RULE_NAME_PAIR_YEAR,      /* the two name Soundex codes in either order + birth year */
     CL_RULE_OTHER_ID,            /* the other shared identifier */
     CL_RULE_ADDRESS,             /* address lines */
