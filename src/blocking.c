@@ -85,17 +85,17 @@ static uint64_t encoded_rule_key(const cl_records *r, int rule, size_t i)
     case CL_RULE_NAMES: token = t->postcode_yob; break;
     case CL_RULE_NAME_PAIR_YEAR: token = t->names_sdx_yob; break;
     case CL_RULE_DOB_POSTCODE: token = t->postcode_sector_dob; break;
-    case CL_RULE_OTHER_ID:
-    case CL_RULE_ADDRESS: {
-        uint32_t id = rule == CL_RULE_OTHER_ID ? r->hot[i].other_id : r->hot[i].address;
-        return id ? key_of(&id, sizeof id, rule) : 0;
-    }
     }
     return token ? key_of(&token, sizeof token, (uint64_t)rule) : 0;
 }
 
 static uint64_t rule_key(const cl_records *r, int rule, size_t i)
 {
+    /* Both kinds intern these (values or token and filter bytes): equal ids. */
+    if (rule == CL_RULE_OTHER_ID || rule == CL_RULE_ADDRESS) {
+        uint32_t id = rule == CL_RULE_OTHER_ID ? r->hot[i].other_id : r->hot[i].address;
+        return id ? key_of(&id, sizeof id, rule) : 0;
+    }
     if (r->kind == CL_RECORDS_ENCODED)
         return encoded_rule_key(r, rule, i);
     char buf[64];
@@ -154,11 +154,6 @@ static uint64_t rule_key(const cl_records *r, int rule, size_t i)
         memcpy(buf + 4, s, 4);
         memcpy(buf + 8, &year, sizeof year);
         return key_of(buf, 8 + sizeof year, rule);
-    }
-    case CL_RULE_OTHER_ID:
-    case CL_RULE_ADDRESS: {
-        uint32_t id = rule == CL_RULE_OTHER_ID ? r->hot[i].other_id : r->hot[i].address;
-        return id ? key_of(&id, sizeof id, rule) : 0;
     }
     case CL_RULE_DOB_POSTCODE: {
         uint32_t pc = r->postcode[i][0];

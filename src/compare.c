@@ -267,6 +267,21 @@ static unsigned dob_level(const cl_records *r, size_t i, size_t j)
     return 5;
 }
 
+/* Whether two values differ by one character or two adjacent ones swapped. */
+static int one_typo(const char *a, size_t alen, const char *b, size_t blen)
+{
+    cl_sim_near near = cl_sim_near_classify(a, alen, b, blen);
+    return near == CL_SIM_NEAR_SUBSTITUTION || near == CL_SIM_NEAR_TRANSPOSITION;
+}
+
+static int strings_one_typo(const cl_records *r, uint32_t a, uint32_t b)
+{
+    size_t alen, blen;
+    const char *as = cl_records_str(r, a, &alen);
+    const char *bs = cl_records_str(r, b, &blen);
+    return one_typo(as, alen, bs, blen);
+}
+
 static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
 {
     const cl_hot_record *A = &r->hot[i], *B = &r->hot[j];
@@ -287,11 +302,7 @@ static unsigned postcode_level(const cl_records *r, size_t i, size_t j)
         return best;
     /* A mistyped character: what is left when no part agrees (and all there
      * is for postcodes outside the UK's format). */
-    size_t alen, blen;
-    const char *as = cl_records_str(r, pa[0], &alen);
-    const char *bs = cl_records_str(r, pb[0], &blen);
-    cl_sim_near near = cl_sim_near_classify(as, alen, bs, blen);
-    return near == CL_SIM_NEAR_SUBSTITUTION || near == CL_SIM_NEAR_TRANSPOSITION ? 4 : 5;
+    return strings_one_typo(r, pa[0], pb[0]) ? 4 : 5;
 }
 
 /* Address lines: exact, close as strings, or sharing at least half their
@@ -339,11 +350,7 @@ static unsigned other_id_level(const cl_records *r, uint32_t a, uint32_t b)
         return 0;
     if (a == b)
         return 1;
-    size_t alen, blen;
-    const char *as = cl_records_str(r, a, &alen);
-    const char *bs = cl_records_str(r, b, &blen);
-    cl_sim_near near = cl_sim_near_classify(as, alen, bs, blen);
-    return near == CL_SIM_NEAR_SUBSTITUTION || near == CL_SIM_NEAR_TRANSPOSITION ? 2 : 3;
+    return strings_one_typo(r, a, b) ? 2 : 3;
 }
 
 static unsigned exact_id_level(const char *a, const char *b, size_t len)
@@ -352,8 +359,7 @@ static unsigned exact_id_level(const char *a, const char *b, size_t len)
         return 0;
     if (memcmp(a, b, len) == 0)
         return 1;
-    cl_sim_near near = cl_sim_near_classify(a, len, b, len);
-    return near == CL_SIM_NEAR_SUBSTITUTION || near == CL_SIM_NEAR_TRANSPOSITION ? 2 : 3;
+    return one_typo(a, len, b, len) ? 2 : 3;
 }
 
 /* ---- encoded identifier files ---- */
@@ -440,19 +446,15 @@ static cl_vector compare_encoded(const cl_records *r, size_t i, size_t j)
     if (A->source == B->source && A->local_id && B->local_id)
         local = A->local_id == B->local_id ? 1 : 2;
     v |= (cl_vector)local << 28;
-    /* The same levels as equal/different tokens and Dice of filters */
+    /* Place is part of bf_address, so its own comparison stays null. */
     unsigned address = 0;
     if (A->address && B->address && comparable) {
-        double d = A->address == B->address ? 1.0 : filter_dice(r, A->address, B->address);
-        address = A->address == B->address ? 1 : d >= 0.80 ? 2 : d >= 0.60 ? 3 : 4;
+        double d;
+        address = A->address == B->address ? 1
+                  : (d = filter_dice(r, A->address, B->address)) >= 0.80 ? 2
+                  : d >= 0.60 ? 3 : 4;
     }
     v |= (cl_vector)address << (4 * CL_CMP_ADDRESS);
-    unsigned place = 0;
-    if (A->place && B->place) {
-        double d = A->place == B->place ? 1.0 : filter_dice(r, A->place, B->place);
-        place = A->place == B->place ? 1 : d >= 0.80 ? 2 : 3;
-    }
-    v |= (cl_vector)place << (4 * CL_CMP_PLACE);
     unsigned other = A->other_id && B->other_id ? (A->other_id == B->other_id ? 1u : 2u) : 0u;
     v |= (cl_vector)other << (4 * CL_CMP_OTHER_ID);
     return v;

@@ -183,10 +183,9 @@ static cl_status add_record(cl_records *r, uint16_t source, const cl_clean_recor
     uint32_t address = intern(t, c->value[CL_FIELD_ADDRESS], c->len[CL_FIELD_ADDRESS]);
     uint32_t place = intern(t, c->value[CL_FIELD_PLACE], c->len[CL_FIELD_PLACE]);
     /* The first value only: a second would need a comparison of its own. */
-    size_t olen = 0;
-    while (olen < c->len[CL_FIELD_OTHER_ID] && c->value[CL_FIELD_OTHER_ID][olen] != '|')
-        olen++;
-    uint32_t other = intern(t, c->value[CL_FIELD_OTHER_ID], olen);
+    const char *ov = c->value[CL_FIELD_OTHER_ID];
+    const char *bar = memchr(ov, '|', c->len[CL_FIELD_OTHER_ID]);
+    uint32_t other = intern(t, ov, bar ? (size_t)(bar - ov) : c->len[CL_FIELD_OTHER_ID]);
     if (id == UINT32_MAX || f1 == UINT32_MAX || fall == UINT32_MAX || lid == UINT32_MAX ||
         address == UINT32_MAX || place == UINT32_MAX || other == UINT32_MAX ||
         intern_alternatives(t, c->value[CL_FIELD_SURNAME], c->len[CL_FIELD_SURNAME],

@@ -99,3 +99,8 @@ run 0 "$CL" link a="$T/a.salted.csv" b="$T/b.salted.csv" --mode link --one-to-on
     --threshold 0.5 --twin-guard off --out "$T/lms.csv"
 run 0 "$CL" evaluate --linkmap "$T/lms.csv" --truth "$T/t4.csv" --key "$T/k.key"
 f1_at_least 0.95
+# A malformed other_id token: named by file, line and column, no link map.
+awk -F, 'BEGIN { OFS = "," } NR == 3 { $16 = "not-a-token" } { print }' "$T/a.ids.csv" > "$T/badother.csv"
+run 1 "$CL" link a="$T/badother.csv" b="$T/b.ids.csv" --out "$T/z.csv"
+has_err "badother.csv:3: other_id is not a token"
+absent "$T/z.csv"

@@ -105,6 +105,30 @@ static void test_other_fields(void **state)
     cl_records_free(r);
 }
 
+/* A model file written before a comparison existed loads; the comparisons it
+ * lacks weigh nothing at any level. */
+static void test_model_missing_comparisons(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/old.model.json", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("{\"model\": \"childlink-model/1\", \"prior_match_probability\": 0.001,\n"
+          " \"comparisons\": [{\"comparison\": \"sex\", \"levels\": [\n"
+          "   {\"level\": \"equal\", \"m\": 0.98, \"u\": 0.5},\n"
+          "   {\"level\": \"different\", \"m\": 0.02, \"u\": 0.5}]}]}\n", f);
+    fclose(f);
+    cl_model m;
+    cl_error err;
+    assert_int_equal(cl_model_load(&m, path, &err), CL_OK);
+    assert_true(m.weight[CL_CMP_SEX][1] > 0.9 && m.weight[CL_CMP_SEX][2] < -4);
+    for (int l = 0; l < CL_MAX_LEVELS; l++) {
+        assert_true(m.weight[CL_CMP_ADDRESS][l] == 0);
+        assert_true(m.weight[CL_CMP_FORENAME][l] == 0);
+    }
+}
+
 static void test_store(void **state)
 {
     (void)state;
@@ -358,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_store),
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_other_fields),
+        cmocka_unit_test(test_model_missing_comparisons),
         cmocka_unit_test(test_blocking_each_pair_once),
         cmocka_unit_test(test_em_recovers_parameters),
         cmocka_unit_test(test_twin_guard_and_rules),
