@@ -437,6 +437,14 @@ void cl_csv_write_field(cl_csv_writer *w, const char *s, size_t len)
     put(w, "\"", 1);
 }
 
+void cl_csv_write_plain(cl_csv_writer *w, const char *s, size_t len)
+{
+    if (!w->at_row_start)
+        put(w, ",", 1);
+    w->at_row_start = 0;
+    put(w, s, len);
+}
+
 void cl_csv_write_str(cl_csv_writer *w, const char *s)
 {
     cl_csv_write_field(w, s, s ? strlen(s) : 0);

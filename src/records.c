@@ -123,6 +123,7 @@ struct records_private {
     cl_strmap *ids;   /* "source\x1frecord_id" -> record index */
     unsigned char sex_tokens[26][16];   /* encoded stores: token of sex 'A' + k */
     int nsex;
+    long bloom_scheme;   /* of the identifier files loaded so far; 0 before the first */
 };
 
 void cl_records_free(cl_records *r)
@@ -417,7 +418,7 @@ enum {
     ID_SECTOR_DOB, ID_DISTRICT_DOB, ID_SURNAME_SDX_YM, ID_NAMES_SDX_YOB, ID_POSTCODE_INITIAL,
     ID_DOB_FORENAME_INITIAL, ID_DOB_SURNAME_INITIAL, ID_NHS_VALID, ID_UPN_VALID,
     ID_BF_FORENAMES, ID_BF_SURNAME, ID_BF_DOB, ID_BF_POSTCODE, ID_OTHER_ID, ID_BF_ADDRESS,
-    ID_DOB_YEAR, ID_FILTERS_SALTED, ID_NCOLUMNS
+    ID_DOB_YEAR, ID_FILTERS_SALTED, ID_BLOOM_SCHEME, ID_NCOLUMNS
 };
 
 static const char *id_column_name(int c)
@@ -440,6 +441,7 @@ static const char *id_column_name(int c)
     case ID_OTHER_ID: return cl_encode_token_name(CL_TOKEN_OTHER_ID);
     case ID_DOB_YEAR: return cl_encode_token_name(CL_TOKEN_DOB_YEAR);
     case ID_FILTERS_SALTED: return "filters_salted";
+    case ID_BLOOM_SCHEME: return "bloom_scheme";
     default: return cl_encode_token_name((cl_encode_token)token_of[c]);
     }
 }
@@ -514,6 +516,7 @@ typedef struct ids_reader {
     unsigned char *filter;          /* MAX_FILTER_BYTES */
     unsigned char (*sex_tokens)[16];   /* the store's distinct sex tokens, in order met */
     int *nsex;
+    long *bloom_scheme;
 } ids_reader;
 
 static const char *ids_field(const ids_reader *x, int c, size_t *len)
@@ -633,6 +636,27 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
         }
         r->sex[i] = (char)('A' + k);
     }
+    /* Filters drawn by different schemes cannot be compared; files written
+     * before the column existed are scheme 1. */
+    s = ids_field(x, ID_BLOOM_SCHEME, &len);
+    long scheme = 1;
+    if (len > 0) {
+        scheme = 0;
+        for (size_t k = 0; k < len && scheme < 1000; k++)
+            scheme = s[k] >= '0' && s[k] <= '9' ? scheme * 10 + (s[k] - '0') : 1000;
+        if (scheme < 1 || scheme > CL_BLOOM_SCHEME)
+            return cl_error_set(err, CL_EFORMAT, path, line,
+                                "bloom_scheme is not a scheme this childlink knows (1 to %d)",
+                                CL_BLOOM_SCHEME);
+    }
+    if (*x->bloom_scheme == 0)
+        *x->bloom_scheme = scheme;
+    if (scheme != *x->bloom_scheme)
+        return cl_error_set(err, CL_EFORMAT, path, line,
+                            "Bloom filters of scheme %ld, but the files before it have scheme "
+                            "%ld: their filters cannot be compared; encode every file with the "
+                            "same childlink version",
+                            scheme, *x->bloom_scheme);
     /* Files written before the flag existed say nothing: compare everything. */
     s = ids_field(x, ID_FILTERS_SALTED, &len);
     if (len == 1 && s[0] == '1') {
@@ -695,6 +719,7 @@ static cl_status load_encoded(cl_records *r, const cl_records_input *in, uint16_
     x.rd = rd;
     x.sex_tokens = p->sex_tokens;
     x.nsex = &p->nsex;
+    x.bloom_scheme = &p->bloom_scheme;
     cl_strmap *ids = p->ids;
     for (int c = 0; c < ID_NCOLUMNS; c++) {
         x.col[c] = -1;

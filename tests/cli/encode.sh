@@ -77,10 +77,10 @@ holds "second key: none of the first key's tokens" sh -c '! grep -qFf toks1 i3.c
 run 0 "$CL" encode "$E/good.csv" --source other --key a.key --ids i4.csv --payload p4.csv
 holds "--source changes record tokens" sh -c '[ "$(cut -d, -f1 i1.csv | sed -n 2p)" != "$(cut -d, -f1 i4.csv | sed -n 2p)" ]'
 holds "--source keeps the other tokens" sh -c '[ "$(cut -d, -f2 i1.csv | sed -n 2p)" = "$(cut -d, -f2 i4.csv | sed -n 2p)" ]'
-holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_ym,names_sdx_yob,postcode_initial,dob_forename_initial,dob_surname_initial,other_id,nhs_number_valid,upn_valid,filters_salted,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_address,bf_record$"'
+holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_ym,names_sdx_yob,postcode_initial,dob_forename_initial,dob_surname_initial,other_id,nhs_number_valid,upn_valid,filters_salted,bloom_scheme,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_address,bf_record$"'
 holds "payload header" sh -c 'head -n 1 p1.csv | grep -q "^record_token,sex,birth_year,birth_month,ethnic_group,admission_date,diagnosis$"'
 run 0 "$CL" encode "$E/good.csv" --key a.key --ids f.csv --payload fp.csv --bloom-bits 512 --bloom-xor-fold --bloom-flip 0.05
-holds "folded 512-bit filter is 44 base64 chars" sh -c '[ "$(cut -d, -f20 f.csv | sed -n 2p | tr -d "\n" | wc -c)" -eq 44 ]'
+holds "folded 512-bit filter is 44 base64 chars" sh -c '[ "$(cut -d, -f21 f.csv | sed -n 2p | tr -d "\n" | wc -c)" -eq 44 ]'
 
 # No clear identifier in any output, on synthetic sources (every name word,
 # surname, dob in three formats, postcode with and without space, NHS number,

@@ -152,6 +152,51 @@ static void test_bloom_properties(void **state)
     cl_encoder_free(other);
 }
 
+/* Scheme 2, rebuilt from docs/privacy.md with OpenSSL alone: a reader of the
+ * docs can reproduce (or audit) every bit. */
+static void test_bloom_scheme_definition(void **state)
+{
+    (void)state;
+    cl_encoder *e = make(key_a, NULL);
+    unsigned char got[128], want[128] = {0}, sub[32];
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "bailey", 6, "2011", 4, got), 0);
+    unsigned int len;
+    HMAC(EVP_sha256(), key_a, 32,
+         (const unsigned char *)"childlink derive\0bloom-positions/bf_surname", 43, sub, &len);
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    assert_non_null(c);
+    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_ecb(), NULL, sub, NULL), 1);
+    assert_int_equal(EVP_CIPHER_CTX_set_padding(c, 0), 1);
+    /* "_bailey_": 7 bigrams, round(128 / 7) = 18 draws each, 10 bits a draw,
+     * 6 draws per 64-bit word: three words, so two blocks per bigram. */
+    const char *padded = "_bailey_";
+    for (int g = 0; g < 7; g++) {
+        unsigned char in[32] = {0}, out[32];
+        for (int blk = 0; blk < 2; blk++) {
+            unsigned char *b = in + 16 * blk;
+            memcpy(b, "2011\0", 5);          /* M = salt 0x00 bigram */
+            memcpy(b + 5, padded + g, 2);
+            b[13] = 7;                        /* |M| */
+            b[15] = (unsigned char)blk;       /* counter, big-endian */
+        }
+        int n = 0;
+        assert_int_equal(EVP_EncryptUpdate(c, out, &n, in, 32), 1);
+        int draws = 0;
+        for (int w = 0; w < 4 && draws < 18; w++) {
+            uint64_t word = 0;
+            for (int i = 0; i < 8; i++)
+                word = word << 8 | out[8 * w + i];
+            for (int d = 0; d < 6 && draws < 18; d++, draws++) {
+                unsigned p = (unsigned)(word >> (54 - 10 * d)) & 1023u;
+                want[p / 8] |= (unsigned char)(0x80u >> (p % 8));
+            }
+        }
+    }
+    EVP_CIPHER_CTX_free(c);
+    assert_memory_equal(got, want, 128);
+    cl_encoder_free(e);
+}
+
 static void test_bloom_fixed_k_and_utf8(void **state)
 {
     (void)state;
@@ -398,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_record_token_definition),
         cmocka_unit_test(test_tokens_keyed_and_separated),
         cmocka_unit_test(test_bloom_properties),
+        cmocka_unit_test(test_bloom_scheme_definition),
         cmocka_unit_test(test_bloom_fixed_k_and_utf8),
         cmocka_unit_test(test_options_checked),
         cmocka_unit_test(test_record_fold_flip),

@@ -230,6 +230,49 @@ static void test_mac_matches_openssl(void **state)
     cl_key_free(k);
 }
 
+/* The block PRF is AES-256-ECB under HMAC(key, "childlink derive\0" purpose). */
+static void test_prf_matches_openssl(void **state)
+{
+    (void)state;
+    cl_key *k = NULL;
+    cl_key_prf *p = NULL, *q = NULL;
+    assert_int_equal(cl_key_from_bytes(&k, fixed, sizeof fixed, NULL), CL_OK);
+    assert_int_equal(cl_key_prf_derived(&p, k, "bloom-positions/bf_surname", NULL), CL_OK);
+    assert_int_equal(cl_key_prf_derived(&q, k, "bloom-positions/bf_forenames", NULL), CL_OK);
+    unsigned char sub[32], in[3 * CL_PRF_BLOCK], got[sizeof in], want[sizeof in],
+        other[sizeof in];
+    unsigned int len;
+    HMAC(EVP_sha256(), fixed, 32,
+         (const unsigned char *)"childlink derive\0bloom-positions/bf_surname", 43, sub, &len);
+    for (size_t i = 0; i < sizeof in; i++)
+        in[i] = (unsigned char)(i * 37 + 5);
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    int n = 0;
+    assert_non_null(c);
+    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_ecb(), NULL, sub, NULL), 1);
+    assert_int_equal(EVP_CIPHER_CTX_set_padding(c, 0), 1);
+    assert_int_equal(EVP_EncryptUpdate(c, want, &n, in, (int)sizeof in), 1);
+    assert_int_equal(n, (int)sizeof in);
+    EVP_CIPHER_CTX_free(c);
+    /* Twice, and block by block: no state carries over between calls. */
+    for (int rep = 0; rep < 2; rep++) {
+        assert_int_equal(cl_key_prf_blocks(p, in, 3, got), 0);
+        assert_memory_equal(got, want, sizeof in);
+    }
+    for (size_t b = 0; b < 3; b++) {
+        assert_int_equal(cl_key_prf_blocks(p, in + b * CL_PRF_BLOCK, 1, got), 0);
+        assert_memory_equal(got, want + b * CL_PRF_BLOCK, CL_PRF_BLOCK);
+    }
+    assert_int_equal(cl_key_prf_blocks(p, in, 0, got), 0);
+    /* Another purpose, another function. */
+    assert_int_equal(cl_key_prf_blocks(q, in, 3, other), 0);
+    assert_memory_not_equal(other, want, sizeof in);
+    cl_key_prf_free(p);
+    cl_key_prf_free(q);
+    cl_key_prf_free(NULL);
+    cl_key_free(k);
+}
+
 static void test_out_of_memory(void **state)
 {
     (void)state;
@@ -250,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_load_refusals),
         cmocka_unit_test(test_parse_ok_uppercase_hex),
         cmocka_unit_test(test_mac_matches_openssl),
+        cmocka_unit_test(test_prf_matches_openssl),
         cmocka_unit_test(test_out_of_memory),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
