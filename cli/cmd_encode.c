@@ -47,7 +47,10 @@ const cli_command cmd_encode = {
     "  --bloom-k K       bit positions per q-gram (default: a fixed budget of N/8 bits per\n"
     "                    field, spread over its q-grams)\n"
     "  --q Q             q-gram length, 1 to 4 (default 2)\n"
-    "  --no-salt         do not salt name and postcode filters with the birth year\n"
+    "  --salt S          salt name, postcode and address filters with: year (default),\n"
+    "                    dob (whole date of birth; the year when only that is known:\n"
+    "                    safer in large populations, see docs/privacy.md), or none\n"
+    "  --no-salt         the same as --salt none\n"
     "  --bloom-flip P    flip each filter bit with probability P (0 to 0.5; default 0)\n"
     "  --bloom-xor-fold  fold each filter in half by XOR\n"
     "  --clkhash-schema S.json, --secret FILE, --out FILE\n"
@@ -120,7 +123,7 @@ static int run_clkhash(const char *in, const char *schema_path, const char *secr
 
 static int run(int argc, char **argv)
 {
-    enum { O_SCHEMA = 256, O_KEY, O_IDS, O_PAYLOAD, O_SOURCE, O_BITS, O_K, O_Q, O_NOSALT,
+    enum { O_SCHEMA = 256, O_KEY, O_IDS, O_PAYLOAD, O_SOURCE, O_BITS, O_K, O_Q, O_NOSALT, O_SALT,
            O_FLIP, O_FOLD, O_CLK_SCHEMA, O_SECRET, O_OUT, O_HELP };
     static const struct option options[] = {
         {"schema", required_argument, NULL, O_SCHEMA},
@@ -132,6 +135,7 @@ static int run(int argc, char **argv)
         {"bloom-k", required_argument, NULL, O_K},
         {"q", required_argument, NULL, O_Q},
         {"no-salt", no_argument, NULL, O_NOSALT},
+        {"salt", required_argument, NULL, O_SALT},
         {"bloom-flip", required_argument, NULL, O_FLIP},
         {"bloom-xor-fold", no_argument, NULL, O_FOLD},
         {"clkhash-schema", required_argument, NULL, O_CLK_SCHEMA},
@@ -171,7 +175,17 @@ static int run(int argc, char **argv)
                 return cli_usage_error(&cmd_encode, "--q must be 1 to 4");
             eopt.q = (unsigned)lv;
             break;
-        case O_NOSALT: eopt.salt_birth_year = 0; break;
+        case O_NOSALT: eopt.salt = CL_SALT_NONE; break;
+        case O_SALT:
+            if (strcmp(optarg, "dob") == 0)
+                eopt.salt = CL_SALT_DOB;
+            else if (strcmp(optarg, "year") == 0)
+                eopt.salt = CL_SALT_BIRTH_YEAR;
+            else if (strcmp(optarg, "none") == 0)
+                eopt.salt = CL_SALT_NONE;
+            else
+                return cli_usage_error(&cmd_encode, "--salt must be dob, year or none");
+            break;
         case O_FLIP:
             if (cli_parse_double(optarg, 0.0, 0.5, &eopt.flip_probability) != 0)
                 return cli_usage_error(&cmd_encode, "--bloom-flip must be from 0 to 0.5");

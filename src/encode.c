@@ -63,7 +63,7 @@ void cl_encode_options_init(cl_encode_options *opt)
     memset(opt, 0, sizeof *opt);
     opt->bloom_bits = 1024;
     opt->q = 2;
-    opt->salt_birth_year = 1;
+    opt->salt = CL_SALT_BIRTH_YEAR;
 }
 
 struct cl_encoder {
@@ -603,9 +603,14 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
         memcpy(address + address_len, v[field], take);
         address_len += take;
     }
-    out->filters_salted = e->opt.salt_birth_year;
-    const char *salt = e->opt.salt_birth_year ? year : "";
-    size_t salt_len = e->opt.salt_birth_year ? year_len : 0;
+    /* A date of birth known only to the year salts with the year: a record
+     * of the same child with the whole date then compares as "no evidence". */
+    cl_encode_salt salted = e->opt.salt;
+    if (salted == CL_SALT_DOB && dob_len == 0)
+        salted = CL_SALT_BIRTH_YEAR;
+    out->filters_salted = salted;
+    const char *salt = salted == CL_SALT_NONE ? "" : v[CL_FIELD_DOB];
+    size_t salt_len = salted == CL_SALT_DOB ? dob_len : salted == CL_SALT_BIRTH_YEAR ? year_len : 0;
     const unsigned budget = e->opt.bloom_bits / 8;
     int any = 0;
     unsigned char *record_raw = e->filter[CL_FILTER_RECORD];   /* built here, finished last */
@@ -708,7 +713,10 @@ static void write_ids_row(cl_csv_writer *w, const cl_encoded *enc, size_t filter
         cl_csv_write_plain(w, enc->token[t], enc->token[t][0] ? CL_TOKEN_CHARS : 0);
     cl_csv_write_plain(w, enc->nhs_number_valid ? "1" : "0", 1);
     cl_csv_write_plain(w, enc->upn_valid ? "1" : "0", 1);
-    cl_csv_write_plain(w, enc->filters_salted ? "1" : "0", 1);
+    cl_csv_write_plain(w, enc->filters_salted == CL_SALT_DOB           ? "2"
+                          : enc->filters_salted == CL_SALT_BIRTH_YEAR ? "1"
+                                                                      : "0",
+                       1);
     cl_csv_write_plain(w, CL_BLOOM_SCHEME_TEXT, sizeof CL_BLOOM_SCHEME_TEXT - 1);
     for (int f = 0; f < CL_FILTER_COUNT; f++) {
         if (!enc->has_filter[f]) {

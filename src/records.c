@@ -659,8 +659,10 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
                             scheme, *x->bloom_scheme);
     /* Files written before the flag existed say nothing: compare everything. */
     s = ids_field(x, ID_FILTERS_SALTED, &len);
-    if (len == 1 && s[0] == '1') {
-        if ((st = ids_token(x, ID_DOB_YEAR, bytes, &t->salt, err)) != CL_OK)
+    if (len == 1 && (s[0] == '1' || s[0] == '2')) {
+        /* The salt's own token stands for it: dob_year for the year, dob for
+         * the whole date (tokens of different columns never coincide). */
+        if ((st = ids_token(x, s[0] == '1' ? ID_DOB_YEAR : ID_DOB, bytes, &t->salt, err)) != CL_OK)
             return st;
         if (t->salt == 0)
             t->salt = 1;

@@ -85,6 +85,19 @@ typedef enum cl_encode_filter {
 CL_API const char *cl_encode_token_name(cl_encode_token t);
 CL_API const char *cl_encode_filter_name(cl_encode_filter f);
 
+/* The salt of name, postcode and address filters.  A salt splits one name
+ * into as many unrelated filters as the salt has values, so a frequency
+ * attack must match (name, salt) pairs: with the whole date of birth nearly
+ * every pair is rare, with the year they are not in a large population
+ * (docs/privacy.md has the measurements).  Filters with different salts are
+ * not compared, so a wrong salt, or a date of birth that one source holds
+ * whole and another only as a year, hides those fields. */
+typedef enum cl_encode_salt {
+    CL_SALT_NONE = 0,
+    CL_SALT_BIRTH_YEAR = 1,
+    CL_SALT_DOB = 2,           /* whole date of birth; the birth year when only that is known */
+} cl_encode_salt;
+
 typedef struct cl_encode_options {
     const char *source;        /* source name for record tokens (NULL: the schema's) */
     unsigned bloom_bits;       /* filter length before folding: 64..65536, multiple of 64
@@ -94,8 +107,8 @@ typedef struct cl_encode_options {
                                   bits/8 for a field filter and bits/8 per field in the
                                   record-level filter */
     unsigned q;                /* q-gram length in characters, 1..4 (default 2) */
-    int salt_birth_year;       /* salt name and postcode filters with the birth year
-                                  (default 1) */
+    cl_encode_salt salt;       /* what name, postcode and address filters are salted
+                                  with (default CL_SALT_BIRTH_YEAR) */
     double flip_probability;   /* flip each filter bit with this probability, 0..0.5
                                   (default 0), deterministically from the key */
     int xor_fold;              /* fold each filter once (halves its length; default 0) */
@@ -113,8 +126,9 @@ typedef struct cl_encoded {
     char record_token[CL_TOKEN_CHARS + 1];
     char token[CL_TOKEN_COUNT][CL_TOKEN_CHARS + 1];
     int nhs_number_valid, upn_valid;
-    int filters_salted;        /* name, postcode and address filters salted with the
-                                  birth year (`dob_year` says which; none if empty) */
+    cl_encode_salt filters_salted;   /* what this record's name, postcode and address
+                                        filters were salted with (the `dob` or
+                                        `dob_year` token says which value) */
     int has_filter[CL_FILTER_COUNT];
     const unsigned char *filter[CL_FILTER_COUNT];   /* cl_encoder_filter_bytes each */
 } cl_encoded;

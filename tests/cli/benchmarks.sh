@@ -94,11 +94,12 @@ run 0 "$CL" link a="$T/a.ids.csv" b="$T/b.ids.csv" --mode link --one-to-one a,b 
 run 0 "$CL" evaluate --linkmap "$T/lme.csv" --truth "$T/t4.csv" --key "$T/k.key"
 f1_at_least 0.98
 # Salting with the birth year (the default) costs recall where birth dates are
-# missing or wrong: filters salted with different years are not compared.
+# missing or wrong: filters salted with different years are not compared, and
+# only the postcode keeps a token without the year.
 run 0 "$CL" link a="$T/a.salted.csv" b="$T/b.salted.csv" --mode link --one-to-one a,b \
     --threshold 0.5 --twin-guard off --out "$T/lms.csv"
 run 0 "$CL" evaluate --linkmap "$T/lms.csv" --truth "$T/t4.csv" --key "$T/k.key"
-f1_at_least 0.95
+f1_at_least 0.98
 # A malformed other_id token: named by file, line and column, no link map.
 awk -F, 'BEGIN { OFS = "," } NR == 3 { $16 = "not-a-token" } { print }' "$T/a.ids.csv" > "$T/badother.csv"
 run 1 "$CL" link a="$T/badother.csv" b="$T/b.ids.csv" --out "$T/z.csv"

@@ -79,6 +79,16 @@ holds "--source changes record tokens" sh -c '[ "$(cut -d, -f1 i1.csv | sed -n 2
 holds "--source keeps the other tokens" sh -c '[ "$(cut -d, -f2 i1.csv | sed -n 2p)" = "$(cut -d, -f2 i4.csv | sed -n 2p)" ]'
 holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_ym,names_sdx_yob,postcode_initial,dob_forename_initial,dob_surname_initial,other_id,nhs_number_valid,upn_valid,filters_salted,bloom_scheme,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_address,bf_record$"'
 holds "payload header" sh -c 'head -n 1 p1.csv | grep -q "^record_token,sex,birth_year,birth_month,ethnic_group,admission_date,diagnosis$"'
+# Salt: the birth year by default, the whole date or nothing on request.
+holds "filters salted with the birth year by default" sh -c 'tail -n +2 i1.csv | cut -d, -f19,20 | sort -u | grep -qx "1,2"'
+run 0 "$CL" encode "$E/good.csv" --key a.key --ids sy.csv --payload syp.csv --salt dob
+holds "--salt dob: flag 2 (the year where no whole date), other name filters" sh -c '[ "$(tail -n +2 sy.csv | cut -d, -f19 | tr -d "\n")" = 221 ] && [ "$(cut -d, -f21 sy.csv | sed -n 2p)" != "$(cut -d, -f21 i1.csv | sed -n 2p)" ]'
+holds "--salt dob: same tokens and dob filter" sh -c '[ "$(cut -d, -f1-18,23 sy.csv)" = "$(cut -d, -f1-18,23 i1.csv)" ]'
+run 0 "$CL" encode "$E/good.csv" --key a.key --ids sn.csv --payload snp.csv --no-salt
+holds "--no-salt: flag 0" sh -c '[ "$(tail -n +2 sn.csv | cut -d, -f19 | sort -u)" = 0 ]'
+run 2 "$CL" encode "$E/good.csv" --key a.key --ids sx.csv --payload sxp.csv --salt month
+has_err "--salt must be dob, year or none"
+absent sx.csv
 run 0 "$CL" encode "$E/good.csv" --key a.key --ids f.csv --payload fp.csv --bloom-bits 512 --bloom-xor-fold --bloom-flip 0.05
 holds "folded 512-bit filter is 44 base64 chars" sh -c '[ "$(cut -d, -f21 f.csv | sed -n 2p | tr -d "\n" | wc -c)" -eq 44 ]'
 
@@ -118,15 +128,17 @@ done
 # frequency of every clear value matches token frequencies to them; with
 # ties broken at random it recovers, per distinct frequency, one group of
 # that size.  The share of records recovered must stay under 5% for every
-# name- or postcode-derived column.
+# name- or postcode-derived column, token or filter.
 "$CL" synth --children 2000 --out s2 >/dev/null 2>&1
 run 0 "$CL" encode s2/hes_apc.csv --schema hes_apc --key a.key --ids freq.csv --payload freqp.csv
-awk -F, 'NR == 1 { for (i = 2; i <= 15; i++) name[i] = $i; next }
-    { for (i = 2; i <= 15; i++) if ($i != "") { c[i, $i]++; n[i]++ } }
+# A filter is a deterministic function of its value and salt, so identical
+# filters are attacked in the same way as identical tokens.
+awk -F, 'NR == 1 { for (i = 2; i <= NF; i++) name[i] = $i; cols = NF; next }
+    { for (i = 2; i <= cols; i++) if ($i != "") { c[i, $i]++; n[i]++ } }
     END { for (k in c) { split(k, a, SUBSEP); if (!((a[1], c[k]) in seen)) { seen[a[1], c[k]] = 1; rec[a[1]] += c[k] } }
-          for (i = 2; i <= 15; i++) printf "%s %.4f\n", name[i], n[i] ? rec[i] / n[i] : 0 }' freq.csv > freq.txt
+          for (i = 2; i <= cols; i++) printf "%s %.4f\n", name[i], n[i] ? rec[i] / n[i] : 0 }' freq.csv > freq.txt
 for col in postcode_yob postcode_sector_dob postcode_district_dob surname_sdx_ym names_sdx_yob postcode_initial \
-    dob_forename_initial dob_surname_initial; do
+    dob_forename_initial dob_surname_initial bf_forenames bf_surname bf_postcode bf_record; do
     holds "frequency attack on $col under 5%" awk -v c="$col" '$1 == c { exit !($2 < 0.05) } ' freq.txt
 done
 

@@ -297,6 +297,7 @@ static void test_record_fold_flip(void **state)
     assert_string_equal(x.token[CL_TOKEN_POSTCODE_INITIAL], t);
     /* Forenames filter: the first value only, salted with the birth year. */
     unsigned char want[128], plain[128], rec_bits[128];
+    assert_int_equal(x.filters_salted, CL_SALT_BIRTH_YEAR);
     assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011", 4, want), 0);
     assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
     assert_int_equal(cl_encoder_bloom(e, CL_FILTER_DOB, "2011-05-21", 10, "", 0, want), 0);
@@ -307,7 +308,25 @@ static void test_record_fold_flip(void **state)
     assert_true(popcount(rec_bits, 128) > popcount(plain, 128));
     cl_encoder_free(e);
 
+    /* --salt dob and --salt none. */
     cl_encode_options opt;
+    cl_encode_options_init(&opt);
+    opt.salt = CL_SALT_DOB;
+    e = make(key_a, &opt);
+    assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
+    assert_int_equal(x.filters_salted, CL_SALT_DOB);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011-05-21", 10,
+                                      want), 0);
+    assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
+    cl_encoder_free(e);
+    opt.salt = CL_SALT_NONE;
+    e = make(key_a, &opt);
+    assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
+    assert_int_equal(x.filters_salted, CL_SALT_NONE);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "", 0, want), 0);
+    assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
+    cl_encoder_free(e);
+
     cl_encode_options_init(&opt);
     opt.xor_fold = 1;
     opt.flip_probability = 0.1;
