@@ -39,6 +39,9 @@ int main(int argc, char **argv)
     struct rusage ru;
     getrusage(RUSAGE_CHILDREN, &ru);
     double wall = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-    fprintf(stderr, "wall_s=%.3f peak_rss_mb=%.1f\n", wall, (double)ru.ru_maxrss / 1024.0);
+    double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    fprintf(stderr, "wall_s=%.3f cpu_s=%.3f peak_rss_mb=%.1f\n", wall, cpu,
+            (double)ru.ru_maxrss / 1024.0);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

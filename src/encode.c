@@ -70,10 +70,9 @@ struct cl_encoder {
     cl_encode_options opt;
     cl_key_mac *record_mac;
     cl_key_mac *token_mac[CL_TOKEN_COUNT];
-    cl_key_mac *filter_mac[CL_FILTER_RECORD];   /* field filters: long q-gram messages */
-    cl_key_mac *record_filter_mac[CL_FILTER_RECORD];   /* the fields in bf_record */
-    cl_key_prf *filter_prf[CL_FILTER_RECORD];   /* their positions */
-    cl_key_prf *record_filter_prf[CL_FILTER_RECORD];
+    cl_key_mac *long_gram_mac;   /* shortens q-gram messages too long for a block */
+    cl_key_prf *filter_prf[CL_FILTER_RECORD];          /* positions in field filters */
+    cl_key_prf *record_filter_prf[CL_FILTER_RECORD];   /* in bf_record, per field */
     cl_key_mac *flip_mac;
     char *source;
     size_t source_len;
@@ -108,12 +107,11 @@ void cl_encoder_free(cl_encoder *e)
     for (int t = 0; t < CL_TOKEN_COUNT; t++)
         cl_key_mac_free(e->token_mac[t]);
     for (int f = 0; f < CL_FILTER_RECORD; f++) {
-        cl_key_mac_free(e->filter_mac[f]);
-        cl_key_mac_free(e->record_filter_mac[f]);
         cl_key_prf_free(e->filter_prf[f]);
         cl_key_prf_free(e->record_filter_prf[f]);
     }
     cl_key_mac_free(e->flip_mac);
+    cl_key_mac_free(e->long_gram_mac);
     cl_free(e->source);
     cl_free(e->raw);
     for (int f = 0; f < CL_FILTER_COUNT; f++)
@@ -160,7 +158,8 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
             goto fail;
     char purpose[64];
     if ((st = cl_key_mac_new(&e->record_mac, key, err)) != CL_OK ||
-        (st = cl_key_mac_derived(&e->flip_mac, key, "bloom-flip", err)) != CL_OK)
+        (st = cl_key_mac_derived(&e->flip_mac, key, "bloom-flip", err)) != CL_OK ||
+        (st = cl_key_mac_derived(&e->long_gram_mac, key, "bloom-long-grams", err)) != CL_OK)
         goto fail;
     for (int t = 0; t < CL_TOKEN_COUNT; t++) {
         snprintf(purpose, sizeof purpose, "token/%s", token_names[t]);
@@ -168,12 +167,6 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
             goto fail;
     }
     for (int f = 0; f < CL_FILTER_RECORD; f++) {
-        snprintf(purpose, sizeof purpose, "bloom/%s", filter_names[f]);
-        if ((st = cl_key_mac_derived(&e->filter_mac[f], key, purpose, err)) != CL_OK)
-            goto fail;
-        snprintf(purpose, sizeof purpose, "bloom-record/%s", filter_names[f]);
-        if ((st = cl_key_mac_derived(&e->record_filter_mac[f], key, purpose, err)) != CL_OK)
-            goto fail;
         snprintf(purpose, sizeof purpose, "bloom-positions/%s", filter_names[f]);
         if ((st = cl_key_prf_derived(&e->filter_prf[f], key, purpose, err)) != CL_OK)
             goto fail;
@@ -320,13 +313,14 @@ static int set_positions(cl_encoder *e, cl_key_prf *prf, const unsigned char *in
     }
 }
 
-/* Set k bits for each q-gram of `value` into `bits` with the filter subkey
- * `mac_id` (below CL_FILTER_RECORD: field filters; from it: their part of the
- * record filter).
- * `k` 0 means the fixed budget `budget` spread over the q-grams. */
-static int add_grams(cl_encoder *e, int mac_id, const char *value, size_t len,
-                     const char *salt, size_t salt_len, unsigned k, unsigned budget,
-                     unsigned char *bits)
+/* The PRF input blocks of every q-gram of `value` under `salt`, into
+ * e->prf_in: *nb blocks for each of the returned number of q-grams (0 for an
+ * empty value, -1 out of memory), each to give *per_gram positions.  `k` 0
+ * means the fixed budget `budget` spread over the q-grams.  The blocks do
+ * not depend on the filter: each filter's own PRF key keeps them apart. */
+static long gram_blocks(cl_encoder *e, const char *value, size_t len, const char *salt,
+                        size_t salt_len, unsigned k, unsigned budget, unsigned *per_gram,
+                        unsigned *nb)
 {
     if (len == 0)
         return 0;
@@ -334,10 +328,6 @@ static int add_grams(cl_encoder *e, int mac_id, const char *value, size_t len,
         len = MAX_VALUE_BYTES;
     if (salt_len > MAX_SALT_BYTES)
         salt_len = MAX_SALT_BYTES;
-    const int record_part = mac_id >= CL_FILTER_RECORD;
-    const int f = record_part ? mac_id - CL_FILTER_RECORD : mac_id;
-    cl_key_mac *mac = record_part ? e->record_filter_mac[f] : e->filter_mac[f];
-    cl_key_prf *prf = record_part ? e->record_filter_prf[f] : e->filter_prf[f];
     const unsigned q = e->opt.q, pad = q - 1;
     /* The padded value is pad '_' + value + pad '_'; gram_start holds each
      * character's offset into it. */
@@ -353,15 +343,15 @@ static int add_grams(cl_encoder *e, int mac_id, const char *value, size_t len,
     }
     e->gram_start[nchars] = plen;
     size_t ngrams = nchars >= q ? nchars - q + 1 : 1;
-    unsigned per_gram = k;
-    if (per_gram == 0) {
-        per_gram = (unsigned)((budget + ngrams / 2) / ngrams);
-        if (per_gram == 0)
-            per_gram = 1;
+    *per_gram = k;
+    if (k == 0) {
+        *per_gram = (unsigned)((budget + ngrams / 2) / ngrams);
+        if (*per_gram == 0)
+            *per_gram = 1;
     }
     const unsigned per_block = 2 * (64 / e->position_bits);
-    const unsigned nb = (per_gram + per_block - 1) / per_block;
-    size_t total = ngrams * nb;
+    *nb = (*per_gram + per_block - 1) / per_block;
+    size_t total = ngrams * *nb;
     if (total > e->prf_cap) {
         cl_free(e->prf_in);
         cl_free(e->prf_out);
@@ -381,19 +371,29 @@ static int add_grams(cl_encoder *e, int mac_id, const char *value, size_t len,
     for (size_t g = 0; g < ngrams; g++) {
         size_t from = e->gram_start[g];
         size_t to = g + q <= nchars ? e->gram_start[g + q] : plen;
-        unsigned char *blk = e->prf_in + g * nb * CL_PRF_BLOCK;
-        if (gram_block(mac, short_form, msg, salt_len, padded + from, to - from, blk) != 0)
+        unsigned char *blk = e->prf_in + g * *nb * CL_PRF_BLOCK;
+        if (gram_block(e->long_gram_mac, short_form, msg, salt_len, padded + from, to - from,
+                       blk) != 0)
             return -1;
-        for (unsigned c = 1; c < nb; c++) {
+        for (unsigned c = 1; c < *nb; c++) {
             unsigned char *next = blk + (size_t)c * CL_PRF_BLOCK;
             memcpy(next, blk, 14);
             next[14] = (unsigned char)(c >> 8);
             next[15] = (unsigned char)c;
         }
     }
-    if (cl_key_prf_blocks(prf, e->prf_in, total, e->prf_out) != 0)
+    return (long)ngrams;
+}
+
+/* Set the positions of the blocks gram_blocks made, under `prf`, in bits. */
+static int set_grams(cl_encoder *e, cl_key_prf *prf, long ngrams, unsigned per_gram,
+                     unsigned nb, unsigned char *bits)
+{
+    if (ngrams <= 0)
+        return ngrams < 0 ? -1 : 0;
+    if (cl_key_prf_blocks(prf, e->prf_in, (size_t)ngrams * nb, e->prf_out) != 0)
         return -1;
-    for (size_t g = 0; g < ngrams; g++) {
+    for (size_t g = 0; g < (size_t)ngrams; g++) {
         size_t at = g * nb * CL_PRF_BLOCK;
         if (set_positions(e, prf, e->prf_in + at, e->prf_out + at, nb, per_gram, bits) != 0)
             return -1;
@@ -407,8 +407,10 @@ int cl_encoder_bloom(cl_encoder *e, cl_encode_filter f, const char *value, size_
     memset(bits, 0, e->raw_bytes);
     if ((unsigned)f >= CL_FILTER_RECORD)
         return -1;
-    return add_grams(e, (int)f, value, len, salt, salt_len, e->opt.bloom_k,
-                     e->opt.bloom_bits / 8, bits);
+    unsigned per_gram, nb;
+    long ngrams = gram_blocks(e, value, len, salt, salt_len, e->opt.bloom_k,
+                              e->opt.bloom_bits / 8, &per_gram, &nb);
+    return set_grams(e, e->filter_prf[f], ngrams, per_gram, nb, bits);
 }
 
 /* Flip noise, then folding, from e->raw into `dst`.  The noise is drawn
@@ -624,9 +626,16 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
         const char *s = f == CL_FILTER_DOB ? "" : salt;
         size_t sl = f == CL_FILTER_DOB ? 0 : salt_len;
         memset(e->raw, 0, e->raw_bytes);
-        if (add_grams(e, f, value, vlen, s, sl, e->opt.bloom_k, budget, e->raw) != 0 ||
-            add_grams(e, CL_FILTER_RECORD + f, value, vlen, salt, salt_len, e->opt.bloom_k,
-                      budget, record_raw) != 0)
+        /* The field filter and the field's part of bf_record read the same
+         * blocks through different keys, unless their salts differ (dob). */
+        unsigned per_gram, nb;
+        long ngrams = gram_blocks(e, value, vlen, s, sl, e->opt.bloom_k, budget, &per_gram, &nb);
+        if (set_grams(e, e->filter_prf[f], ngrams, per_gram, nb, e->raw) != 0)
+            return -1;
+        if (sl != salt_len)
+            ngrams = gram_blocks(e, value, vlen, salt, salt_len, e->opt.bloom_k, budget,
+                                 &per_gram, &nb);
+        if (set_grams(e, e->record_filter_prf[f], ngrams, per_gram, nb, record_raw) != 0)
             return -1;
         out->has_filter[f] = vlen > 0;
         any |= vlen > 0;
@@ -748,9 +757,9 @@ typedef struct token_list {
 static uint64_t hex_word(const char *hex)
 {
     uint64_t w = 0;
-    for (int i = 0; i < 16; i++) {
-        char c = hex[i];
-        w = w << 4 | (uint64_t)(c <= '9' ? c - '0' : c - 'a' + 10);
+    for (int i = 0; i < 16; i++) {   /* '0'-'9' and 'a'-'f' without a branch */
+        unsigned c = (unsigned char)hex[i];
+        w = w << 4 | ((c & 15u) + 9u * (c >> 6));
     }
     return w;
 }
