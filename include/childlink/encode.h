@@ -12,13 +12,15 @@
  *     one subkey per column, so equal values in one column give equal
  *     tokens (exact comparison and blocking) and nothing else;
  *   - a Bloom filter sets, for each q-gram of a standardised value, k bit
- *     positions read from HMAC(subkey(filter), salt 0 q-gram 0 counter): the
- *     positions are independent keyed draws, not double hashing, so the
- *     pattern-mining attacks that exploit the structure of double-hashed
- *     filters (Kroll and Steinmetzer; Christen et al.) have none to use.  k follows a fixed bit budget per field (short and long names
- *     set about the same number of bits, hiding length and frequency),
- *     names and postcodes are salted with the birth year, and a record-level
- *     filter holds all fields at once.
+ *     positions read from AES-256(subkey(filter), salt 0 q-gram, counter)
+ *     (bloom_scheme 2, encode.c): the positions are independent keyed
+ *     draws, not double hashing, so the pattern-mining attacks that exploit
+ *     the structure of double-hashed filters (Kroll and Steinmetzer;
+ *     Christen et al.) have none to use.  k follows a fixed bit budget per
+ *     field (short and long names set about the same number of bits, hiding
+ *     length and frequency), names and postcodes are salted with the birth
+ *     year (or the whole date of birth), and a record-level filter holds all
+ *     fields at once.
  * Columns that a frequency attack would break (a token of a surname, of a
  * phonetic code or of a postcode, sector or district alone) are never
  * written: names and postcodes appear only combined with the birth year,
