@@ -16,7 +16,7 @@ trap 'rm -rf "$tmp"' EXIT
 COLUMNS="surname_sdx_ym names_sdx_yob postcode_yob postcode_initial dob_forename_initial bf_forenames bf_surname bf_postcode bf_record"
 for n in $SIZES; do
     "$CL" --quiet synth --children "$n" --seed 7 --out "$tmp/s$n" >/dev/null 2>&1
-    for salt in year dob; do
+    for salt in year month dob; do
         "$CL" --quiet encode "$tmp/s$n/hes_apc.csv" --schema hes_apc --key "$tmp/k.key" \
             --salt "$salt" --ids "$tmp/ids.csv" --payload "$tmp/pay.csv" >/dev/null
         awk -F, -v cols="$COLUMNS" -v n="$n" -v salt="$salt" '

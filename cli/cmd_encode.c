@@ -25,10 +25,10 @@ const cli_command cmd_encode = {
     "  IDS.csv      for the linkage unit: keyed tokens (nhs_number, upn, local_id, dob,\n"
     "               sex, postcode_yob, postcode_sector_dob, postcode_district_dob, dob_year,\n"
     "               surname_sdx_ym, names_sdx_yob, postcode_initial, dob_forename_initial,\n"
-    "               dob_surname_initial, other_id), nhs_number_valid, upn_valid,\n"
-    "               filters_salted, bloom_scheme, and base64 Bloom filters bf_forenames,\n"
-    "               bf_surname, bf_dob, bf_postcode, bf_address (address lines and\n"
-    "               place), bf_record.  No clear identifier.\n"
+    "               dob_surname_initial, other_id, dob_year_month), nhs_number_valid,\n"
+    "               upn_valid, filters_salted, bloom_scheme, and base64 Bloom filters\n"
+    "               bf_forenames, bf_surname, bf_dob, bf_postcode, bf_address (address\n"
+    "               lines and place), bf_record.  No clear identifier.\n"
     "  PAYLOAD.csv  for analysts: every column the schema neither maps nor lists as\n"
     "               identifying, unchanged, in input order.  No identifier.\n"
     "A schema that would let a column whose name looks identifying (name, forename,\n"
@@ -48,8 +48,10 @@ const cli_command cmd_encode = {
     "                    field, spread over its q-grams)\n"
     "  --q Q             q-gram length, 1 to 4 (default 2)\n"
     "  --salt S          salt name, postcode and address filters with: year (default),\n"
-    "                    dob (whole date of birth; the year when only that is known:\n"
-    "                    safer in large populations, see docs/privacy.md), or none\n"
+    "                    month (year and month of birth), dob (whole date of birth),\n"
+    "                    or none; month and dob fall back to the year where the date\n"
+    "                    is not known so far, and are safer in large populations\n"
+    "                    (docs/privacy.md)\n"
     "  --no-salt         the same as --salt none\n"
     "  --bloom-flip P    flip each filter bit with probability P (0 to 0.5; default 0)\n"
     "  --bloom-xor-fold  fold each filter in half by XOR\n"
@@ -179,12 +181,14 @@ static int run(int argc, char **argv)
         case O_SALT:
             if (strcmp(optarg, "dob") == 0)
                 eopt.salt = CL_SALT_DOB;
+            else if (strcmp(optarg, "month") == 0)
+                eopt.salt = CL_SALT_YEAR_MONTH;
             else if (strcmp(optarg, "year") == 0)
                 eopt.salt = CL_SALT_BIRTH_YEAR;
             else if (strcmp(optarg, "none") == 0)
                 eopt.salt = CL_SALT_NONE;
             else
-                return cli_usage_error(&cmd_encode, "--salt must be dob, year or none");
+                return cli_usage_error(&cmd_encode, "--salt must be dob, month, year or none");
             break;
         case O_FLIP:
             if (cli_parse_double(optarg, 0.0, 0.5, &eopt.flip_probability) != 0)

@@ -42,7 +42,7 @@
 static const char *const token_names[CL_TOKEN_COUNT] = {
     "nhs_number", "upn", "local_id", "dob", "sex", "postcode_yob", "postcode_sector_dob",
     "postcode_district_dob", "dob_year", "surname_sdx_ym", "names_sdx_yob", "postcode_initial",
-    "dob_forename_initial", "dob_surname_initial", "other_id",
+    "dob_forename_initial", "dob_surname_initial", "other_id", "dob_year_month",
 };
 static const char *const filter_names[CL_FILTER_COUNT] = {
     "bf_forenames", "bf_surname", "bf_dob", "bf_postcode", "bf_address", "bf_record",
@@ -608,11 +608,20 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
     /* A date of birth known only to the year salts with the year: a record
      * of the same child with the whole date then compares as "no evidence". */
     cl_encode_salt salted = e->opt.salt;
-    if (salted == CL_SALT_DOB && dob_len == 0)
+    size_t year_month_len = n[CL_FIELD_DOB] >= 7 && v[CL_FIELD_DOB][4] == '-' ? 7 : 0;
+    if ((salted == CL_SALT_DOB && dob_len == 0) ||
+        (salted == CL_SALT_YEAR_MONTH && year_month_len == 0))
         salted = CL_SALT_BIRTH_YEAR;
     out->filters_salted = salted;
     const char *salt = salted == CL_SALT_NONE ? "" : v[CL_FIELD_DOB];
-    size_t salt_len = salted == CL_SALT_DOB ? dob_len : salted == CL_SALT_BIRTH_YEAR ? year_len : 0;
+    size_t salt_len = salted == CL_SALT_DOB          ? dob_len
+                      : salted == CL_SALT_YEAR_MONTH ? year_month_len
+                      : salted == CL_SALT_BIRTH_YEAR ? year_len
+                                                     : 0;
+    if (cl_encoder_token(e, CL_TOKEN_DOB_YEAR_MONTH, v[CL_FIELD_DOB],
+                         salted == CL_SALT_YEAR_MONTH ? year_month_len : 0,
+                         out->token[CL_TOKEN_DOB_YEAR_MONTH]) != 0)
+        return -1;
     const unsigned budget = e->opt.bloom_bits / 8;
     int any = 0;
     unsigned char *record_raw = e->filter[CL_FILTER_RECORD];   /* built here, finished last */
@@ -722,10 +731,8 @@ static void write_ids_row(cl_csv_writer *w, const cl_encoded *enc, size_t filter
         cl_csv_write_plain(w, enc->token[t], enc->token[t][0] ? CL_TOKEN_CHARS : 0);
     cl_csv_write_plain(w, enc->nhs_number_valid ? "1" : "0", 1);
     cl_csv_write_plain(w, enc->upn_valid ? "1" : "0", 1);
-    cl_csv_write_plain(w, enc->filters_salted == CL_SALT_DOB           ? "2"
-                          : enc->filters_salted == CL_SALT_BIRTH_YEAR ? "1"
-                                                                      : "0",
-                       1);
+    char salted = (char)('0' + enc->filters_salted);   /* the cl_encode_salt value */
+    cl_csv_write_plain(w, &salted, 1);
     cl_csv_write_plain(w, CL_BLOOM_SCHEME_TEXT, sizeof CL_BLOOM_SCHEME_TEXT - 1);
     for (int f = 0; f < CL_FILTER_COUNT; f++) {
         if (!enc->has_filter[f]) {

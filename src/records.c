@@ -418,7 +418,7 @@ enum {
     ID_SECTOR_DOB, ID_DISTRICT_DOB, ID_SURNAME_SDX_YM, ID_NAMES_SDX_YOB, ID_POSTCODE_INITIAL,
     ID_DOB_FORENAME_INITIAL, ID_DOB_SURNAME_INITIAL, ID_NHS_VALID, ID_UPN_VALID,
     ID_BF_FORENAMES, ID_BF_SURNAME, ID_BF_DOB, ID_BF_POSTCODE, ID_OTHER_ID, ID_BF_ADDRESS,
-    ID_DOB_YEAR, ID_FILTERS_SALTED, ID_BLOOM_SCHEME, ID_NCOLUMNS
+    ID_DOB_YEAR, ID_FILTERS_SALTED, ID_BLOOM_SCHEME, ID_DOB_YEAR_MONTH, ID_NCOLUMNS
 };
 
 static const char *id_column_name(int c)
@@ -440,6 +440,7 @@ static const char *id_column_name(int c)
     case ID_BF_ADDRESS: return cl_encode_filter_name(CL_FILTER_ADDRESS);
     case ID_OTHER_ID: return cl_encode_token_name(CL_TOKEN_OTHER_ID);
     case ID_DOB_YEAR: return cl_encode_token_name(CL_TOKEN_DOB_YEAR);
+    case ID_DOB_YEAR_MONTH: return cl_encode_token_name(CL_TOKEN_DOB_YEAR_MONTH);
     case ID_FILTERS_SALTED: return "filters_salted";
     case ID_BLOOM_SCHEME: return "bloom_scheme";
     default: return cl_encode_token_name((cl_encode_token)token_of[c]);
@@ -659,10 +660,12 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
                             scheme, *x->bloom_scheme);
     /* Files written before the flag existed say nothing: compare everything. */
     s = ids_field(x, ID_FILTERS_SALTED, &len);
-    if (len == 1 && (s[0] == '1' || s[0] == '2')) {
+    if (len == 1 && s[0] >= '1' && s[0] <= '3') {
         /* The salt's own token stands for it: dob_year for the year, dob for
-         * the whole date (tokens of different columns never coincide). */
-        if ((st = ids_token(x, s[0] == '1' ? ID_DOB_YEAR : ID_DOB, bytes, &t->salt, err)) != CL_OK)
+         * the whole date, dob_year_month for the year and month (tokens of
+         * different columns never coincide). */
+        int column = s[0] == '1' ? ID_DOB_YEAR : s[0] == '2' ? ID_DOB : ID_DOB_YEAR_MONTH;
+        if ((st = ids_token(x, column, bytes, &t->salt, err)) != CL_OK)
             return st;
         if (t->salt == 0)
             t->salt = 1;

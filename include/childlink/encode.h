@@ -69,6 +69,8 @@ typedef enum cl_encode_token {
     CL_TOKEN_DOB_FORENAME_INITIAL,   /* "2011-05-21|k" */
     CL_TOKEN_DOB_SURNAME_INITIAL,    /* "2011-05-21|b" */
     CL_TOKEN_OTHER_ID,               /* another shared identifier (docs/formats.md) */
+    CL_TOKEN_DOB_YEAR_MONTH,         /* "2011-05", written only with CL_SALT_YEAR_MONTH:
+                                        it says which filters compare */
     CL_TOKEN_COUNT
 } cl_encode_token;
 
@@ -98,6 +100,7 @@ typedef enum cl_encode_salt {
     CL_SALT_NONE = 0,
     CL_SALT_BIRTH_YEAR = 1,
     CL_SALT_DOB = 2,           /* whole date of birth; the birth year when only that is known */
+    CL_SALT_YEAR_MONTH = 3,    /* year and month of birth; the year when only that is known */
 } cl_encode_salt;
 
 typedef struct cl_encode_options {

@@ -40,8 +40,8 @@ typedef struct cl_token_record {
     uint64_t dob_forename_initial, dob_surname_initial, surname_sdx_ym;
     uint64_t postcode_initial, postcode_yob, names_sdx_yob;
     uint64_t salt;       /* what name, postcode and address filters were salted with:
-                            0 unsalted, else the dob or dob_year token (1: salted,
-                            no year);
+                            0 unsalted, else the dob, dob_year_month or dob_year
+                            token (1: salted, no year);
                             filters of different salts cannot be compared */
     uint32_t dob_filter;
 } cl_token_record;

@@ -77,20 +77,24 @@ holds "second key: none of the first key's tokens" sh -c '! grep -qFf toks1 i3.c
 run 0 "$CL" encode "$E/good.csv" --source other --key a.key --ids i4.csv --payload p4.csv
 holds "--source changes record tokens" sh -c '[ "$(cut -d, -f1 i1.csv | sed -n 2p)" != "$(cut -d, -f1 i4.csv | sed -n 2p)" ]'
 holds "--source keeps the other tokens" sh -c '[ "$(cut -d, -f2 i1.csv | sed -n 2p)" = "$(cut -d, -f2 i4.csv | sed -n 2p)" ]'
-holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_ym,names_sdx_yob,postcode_initial,dob_forename_initial,dob_surname_initial,other_id,nhs_number_valid,upn_valid,filters_salted,bloom_scheme,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_address,bf_record$"'
+holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_ym,names_sdx_yob,postcode_initial,dob_forename_initial,dob_surname_initial,other_id,dob_year_month,nhs_number_valid,upn_valid,filters_salted,bloom_scheme,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_address,bf_record$"'
 holds "payload header" sh -c 'head -n 1 p1.csv | grep -q "^record_token,sex,birth_year,birth_month,ethnic_group,admission_date,diagnosis$"'
 # Salt: the birth year by default, the whole date or nothing on request.
-holds "filters salted with the birth year by default" sh -c 'tail -n +2 i1.csv | cut -d, -f19,20 | sort -u | grep -qx "1,2"'
+holds "filters salted with the birth year by default" sh -c 'tail -n +2 i1.csv | cut -d, -f20,21 | sort -u | grep -qx "1,2"'
 run 0 "$CL" encode "$E/good.csv" --key a.key --ids sy.csv --payload syp.csv --salt dob
-holds "--salt dob: flag 2 (the year where no whole date), other name filters" sh -c '[ "$(tail -n +2 sy.csv | cut -d, -f19 | tr -d "\n")" = 221 ] && [ "$(cut -d, -f21 sy.csv | sed -n 2p)" != "$(cut -d, -f21 i1.csv | sed -n 2p)" ]'
-holds "--salt dob: same tokens and dob filter" sh -c '[ "$(cut -d, -f1-18,23 sy.csv)" = "$(cut -d, -f1-18,23 i1.csv)" ]'
+holds "--salt dob: flag 2 (the year where no whole date), other name filters" sh -c '[ "$(tail -n +2 sy.csv | cut -d, -f20 | tr -d "\n")" = 221 ] && [ "$(cut -d, -f22 sy.csv | sed -n 2p)" != "$(cut -d, -f22 i1.csv | sed -n 2p)" ]'
+holds "--salt dob: same tokens and dob filter" sh -c '[ "$(cut -d, -f1-19,24 sy.csv)" = "$(cut -d, -f1-19,24 i1.csv)" ]'
+run 0 "$CL" encode "$E/good.csv" --key a.key --ids sm.csv --payload smp.csv --salt month
+holds "--salt month: flag 3 (the year where no month), a dob_year_month token" sh -c \
+    '[ "$(tail -n +2 sm.csv | cut -d, -f20 | tr -d "\n")" = 331 ] && [ "$(tail -n +2 sm.csv | cut -d, -f17 | grep -c "^[0-9a-f]\{32\}$")" = 2 ]'
+holds "no dob_year_month token without --salt month" sh -c '[ -z "$(tail -n +2 i1.csv | cut -d, -f17 | tr -d "\n")" ]'
 run 0 "$CL" encode "$E/good.csv" --key a.key --ids sn.csv --payload snp.csv --no-salt
-holds "--no-salt: flag 0" sh -c '[ "$(tail -n +2 sn.csv | cut -d, -f19 | sort -u)" = 0 ]'
-run 2 "$CL" encode "$E/good.csv" --key a.key --ids sx.csv --payload sxp.csv --salt month
-has_err "--salt must be dob, year or none"
+holds "--no-salt: flag 0" sh -c '[ "$(tail -n +2 sn.csv | cut -d, -f20 | sort -u)" = 0 ]'
+run 2 "$CL" encode "$E/good.csv" --key a.key --ids sx.csv --payload sxp.csv --salt week
+has_err "--salt must be dob, month, year or none"
 absent sx.csv
 run 0 "$CL" encode "$E/good.csv" --key a.key --ids f.csv --payload fp.csv --bloom-bits 512 --bloom-xor-fold --bloom-flip 0.05
-holds "folded 512-bit filter is 44 base64 chars" sh -c '[ "$(cut -d, -f21 f.csv | sed -n 2p | tr -d "\n" | wc -c)" -eq 44 ]'
+holds "folded 512-bit filter is 44 base64 chars" sh -c '[ "$(cut -d, -f22 f.csv | sed -n 2p | tr -d "\n" | wc -c)" -eq 44 ]'
 
 # No clear identifier in any output, on synthetic sources (every name word,
 # surname, dob in three formats, postcode with and without space, NHS number,
@@ -117,7 +121,7 @@ for src in hes_apc npd_census csc_cla camhs ecds; do
     }' dates="$src.dates.txt" "$src.clean.csv" | sort -u > "$src.clear.nodates"
     sort -u "$src.dates.txt" "$src.clear.nodates" > "$src.clear.txt"
     holds "$src: clear values found in the input (control)" grep -qiwFf "$src.clear.txt" "s/$src.csv"
-    cut -d, -f1-15 "$src.ids.csv" > "$src.ids.tokens"
+    cut -d, -f1-17 "$src.ids.csv" > "$src.ids.tokens"
     holds "$src: no clear identifier in ids" sh -c "! grep -iwFf $src.clear.txt $src.ids.tokens"
     holds "$src: no clear name, postcode, NHS number or UPN in payload" sh -c "! grep -iwFf $src.clear.nodates $src.pay.csv"
     holds "$src: key not in outputs" sh -c "! grep -qi $KEYHEX $src.ids.csv $src.pay.csv"

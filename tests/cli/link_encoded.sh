@@ -93,24 +93,24 @@ sed -n 2p enc/hes_apc.ids.csv >> dup.csv
 run 1 "$CL" link h=dup.csv --out x.csv
 has_err "dup.csv:4: duplicate record_token (first on line 2)"
 # A filter cut short, and one that is not base64
-awk -F, 'NR == 1 || (NR > 1 && $21 != "" && n++ < 1)' enc/hes_apc.ids.csv > short.csv
-awk -F, 'BEGIN { OFS = "," } NR > 1 && $21 != "" && n++ == 1 { $21 = substr($21, 1, 86) "=="; print }' \
+awk -F, 'NR == 1 || (NR > 1 && $22 != "" && n++ < 1)' enc/hes_apc.ids.csv > short.csv
+awk -F, 'BEGIN { OFS = "," } NR > 1 && $22 != "" && n++ == 1 { $22 = substr($22, 1, 86) "=="; print }' \
     enc/hes_apc.ids.csv >> short.csv
 run 1 "$CL" link h=short.csv --out x.csv
 has_err "short.csv:3: bf_forenames has 512 bits but earlier filters have 1024"
 head -n 2 enc/hes_apc.ids.csv > b64.csv
-sed -n 3p enc/hes_apc.ids.csv | awk -F, 'BEGIN { OFS = "," } { $22 = "!!!!" substr($22, 5); print }' >> b64.csv
+sed -n 3p enc/hes_apc.ids.csv | awk -F, 'BEGIN { OFS = "," } { $23 = "!!!!" substr($23, 5); print }' >> b64.csv
 run 1 "$CL" link h=b64.csv --out x.csv
 has_err "b64.csv:3: bf_surname is not a Bloom filter"
 # Filters drawn by different schemes are never compared: a file without the
 # bloom_scheme column (scheme 1, older childlink) does not mix with scheme 2.
-cut -d, -f1-19,21- enc/hes_apc.ids.csv > old.csv
+cut -d, -f1-20,22- enc/hes_apc.ids.csv > old.csv
 run 1 "$CL" link h=enc/hes_apc.ids.csv o=old.csv --out x.csv
 has_err "old.csv:2: Bloom filters of scheme 1, but the files before it have scheme 2"
 absent x.csv
 run 0 "$CL" link h=old.csv --out x.csv
 rm -f x.csv
-awk -F, 'BEGIN { OFS = "," } NR == 2 { $20 = "9" } { print }' enc/hes_apc.ids.csv > scheme9.csv
+awk -F, 'BEGIN { OFS = "," } NR == 2 { $21 = "9" } { print }' enc/hes_apc.ids.csv > scheme9.csv
 run 1 "$CL" link h=scheme9.csv --out x.csv
 has_err "scheme9.csv:2: bloom_scheme is not a scheme this childlink knows (1 to 2)"
 printf 'record_token,sex\n' > none.csv

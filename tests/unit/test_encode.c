@@ -318,6 +318,17 @@ static void test_record_fold_flip(void **state)
     assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011-05-21", 10,
                                       want), 0);
     assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
+    assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], "");
+    cl_encoder_free(e);
+    opt.salt = CL_SALT_YEAR_MONTH;
+    e = make(key_a, &opt);
+    assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
+    assert_int_equal(x.filters_salted, CL_SALT_YEAR_MONTH);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011-05", 7,
+                                      want), 0);
+    assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_DOB_YEAR_MONTH, "2011-05", 7, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], t);
     cl_encoder_free(e);
     opt.salt = CL_SALT_NONE;
     e = make(key_a, &opt);
