@@ -63,7 +63,7 @@ void cl_encode_options_init(cl_encode_options *opt)
     memset(opt, 0, sizeof *opt);
     opt->bloom_bits = 1024;
     opt->q = 2;
-    opt->salt = CL_SALT_BIRTH_YEAR;
+    opt->salt = CL_SALT_YEAR_MONTH;
 }
 
 struct cl_encoder {

@@ -18,9 +18,8 @@
  *     the structure of double-hashed filters (Kroll and Steinmetzer;
  *     Christen et al.) have none to use.  k follows a fixed bit budget per
  *     field (short and long names set about the same number of bits, hiding
- *     length and frequency), names and postcodes are salted with the birth
- *     year (or the whole date of birth), and a record-level filter holds all
- *     fields at once.
+ *     length and frequency), names and postcodes are salted with the year
+ *     and month of birth, and a record-level filter holds all fields at once.
  * Columns that a frequency attack would break (a token of a surname, of a
  * phonetic code or of a postcode, sector or district alone) are never
  * written: names and postcodes appear only combined with the birth year,
@@ -91,8 +90,8 @@ CL_API const char *cl_encode_filter_name(cl_encode_filter f);
 
 /* The salt of name, postcode and address filters.  A salt splits one name
  * into as many unrelated filters as the salt has values, so a frequency
- * attack must match (name, salt) pairs: with the whole date of birth nearly
- * every pair is rare, with the year they are not in a large population
+ * attack must match (name, salt) pairs: with the year and month of birth
+ * they stay rare in a large population, with the year alone they do not
  * (docs/privacy.md has the measurements).  Filters with different salts are
  * not compared, so a wrong salt, or a date of birth that one source holds
  * whole and another only as a year, hides those fields. */
@@ -113,7 +112,7 @@ typedef struct cl_encode_options {
                                   record-level filter */
     unsigned q;                /* q-gram length in characters, 1..4 (default 2) */
     cl_encode_salt salt;       /* what name, postcode and address filters are salted
-                                  with (default CL_SALT_BIRTH_YEAR) */
+                                  with (default CL_SALT_YEAR_MONTH) */
     double flip_probability;   /* flip each filter bit with this probability, 0..0.5
                                   (default 0), deterministically from the key */
     int xor_fold;              /* fold each filter once (halves its length; default 0) */

@@ -79,7 +79,9 @@ for s in a b; do
     run 0 "$CL" encode "$B/febrl4/dataset4$s.csv" --schema febrl --source $s --key "$T/k.key" \
         --ids "$T/$s.ids.csv" --payload "$T/$s.pay.csv" --no-salt
     run 0 "$CL" encode "$B/febrl4/dataset4$s.csv" --schema febrl --source $s --key "$T/k.key" \
-        --ids "$T/$s.salted.csv" --payload "$T/$s.pay2.csv"
+        --ids "$T/$s.salted.csv" --payload "$T/$s.pay2.csv" --salt year
+    run 0 "$CL" encode "$B/febrl4/dataset4$s.csv" --schema febrl --source $s --key "$T/k.key" \
+        --ids "$T/$s.month.csv" --payload "$T/$s.pay3.csv"
 done
 holds "ids files have other_id, bf_address and filters_salted" sh -c \
     'head -n 1 "$1" | grep -q ",other_id,.*,filters_salted,.*,bf_address,bf_record$"' sh "$T/a.ids.csv"
@@ -87,19 +89,25 @@ holds "no surname, street, suburb or social security number of FEBRL 4 in identi
     tr -d "\r" < "$1" | awk -F", *" "NR > 1 && NR < 400 { print \$3; print \$5; print \$7; print \$11 }" |
       grep -E "^[a-z0-9 ]{5,}$" | sort -u > "$2/needles"
     test -s "$2/needles" || exit 1
-    ! LC_ALL=C grep -qwFf "$2/needles" "$2/a.ids.csv" "$2/a.pay.csv" "$2/a.salted.csv" "$2/a.pay2.csv"' \
+    ! LC_ALL=C grep -qwFf "$2/needles" "$2/a.ids.csv" "$2/a.pay.csv" "$2/a.salted.csv" "$2/a.pay2.csv" \
+        "$2/a.month.csv" "$2/a.pay3.csv"' \
     sh "$B/febrl4/dataset4a.csv" "$T"
 run 0 "$CL" link a="$T/a.ids.csv" b="$T/b.ids.csv" --mode link --one-to-one a,b --threshold 0.5 \
     --twin-guard off --out "$T/lme.csv"
 run 0 "$CL" evaluate --linkmap "$T/lme.csv" --truth "$T/t4.csv" --key "$T/k.key"
 f1_at_least 0.98
-# Salting with the birth year (the default) costs recall where birth dates are
-# missing or wrong: filters salted with different years are not compared, and
-# only the postcode keeps a token without the year.
+# Salting costs recall where birth dates are missing or wrong: filters salted
+# differently are not compared, and only the postcode keeps a token without the
+# date.  FEBRL corrupts dates in about 8% of its duplicates: salted with the
+# year, F1 0.986; with the year and month (the default), 0.970.
 run 0 "$CL" link a="$T/a.salted.csv" b="$T/b.salted.csv" --mode link --one-to-one a,b \
     --threshold 0.5 --twin-guard off --out "$T/lms.csv"
 run 0 "$CL" evaluate --linkmap "$T/lms.csv" --truth "$T/t4.csv" --key "$T/k.key"
 f1_at_least 0.98
+run 0 "$CL" link a="$T/a.month.csv" b="$T/b.month.csv" --mode link --one-to-one a,b \
+    --threshold 0.5 --twin-guard off --out "$T/lmm.csv"
+run 0 "$CL" evaluate --linkmap "$T/lmm.csv" --truth "$T/t4.csv" --key "$T/k.key"
+f1_at_least 0.96
 # A malformed other_id token: named by file, line and column, no link map.
 awk -F, 'BEGIN { OFS = "," } NR == 3 { $16 = "not-a-token" } { print }' "$T/a.ids.csv" > "$T/badother.csv"
 run 1 "$CL" link a="$T/badother.csv" b="$T/b.ids.csv" --out "$T/z.csv"

@@ -295,11 +295,15 @@ static void test_record_fold_flip(void **state)
     assert_string_equal(x.token[CL_TOKEN_DOB_SURNAME_INITIAL], t);
     assert_int_equal(cl_encoder_token(e, CL_TOKEN_POSTCODE_INITIAL, "AH1 0EY|k", 9, t), 0);
     assert_string_equal(x.token[CL_TOKEN_POSTCODE_INITIAL], t);
-    /* Forenames filter: the first value only, salted with the birth year. */
+    /* Forenames filter: the first value only, salted with the year and month
+     * of birth, which the dob_year_month token names. */
     unsigned char want[128], plain[128], rec_bits[128];
-    assert_int_equal(x.filters_salted, CL_SALT_BIRTH_YEAR);
-    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011", 4, want), 0);
+    assert_int_equal(x.filters_salted, CL_SALT_YEAR_MONTH);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011-05", 7,
+                                      want), 0);
     assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
+    assert_int_equal(cl_encoder_token(e, CL_TOKEN_DOB_YEAR_MONTH, "2011-05", 7, t), 0);
+    assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], t);
     assert_int_equal(cl_encoder_bloom(e, CL_FILTER_DOB, "2011-05-21", 10, "", 0, want), 0);
     assert_memory_equal(x.filter[CL_FILTER_DOB], want, 128);
     assert_true(x.has_filter[CL_FILTER_RECORD]);
@@ -308,7 +312,7 @@ static void test_record_fold_flip(void **state)
     assert_true(popcount(rec_bits, 128) > popcount(plain, 128));
     cl_encoder_free(e);
 
-    /* --salt dob and --salt none. */
+    /* --salt dob, year and none. */
     cl_encode_options opt;
     cl_encode_options_init(&opt);
     opt.salt = CL_SALT_DOB;
@@ -320,15 +324,13 @@ static void test_record_fold_flip(void **state)
     assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
     assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], "");
     cl_encoder_free(e);
-    opt.salt = CL_SALT_YEAR_MONTH;
+    opt.salt = CL_SALT_BIRTH_YEAR;
     e = make(key_a, &opt);
     assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
-    assert_int_equal(x.filters_salted, CL_SALT_YEAR_MONTH);
-    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011-05", 7,
-                                      want), 0);
+    assert_int_equal(x.filters_salted, CL_SALT_BIRTH_YEAR);
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011", 4, want), 0);
     assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
-    assert_int_equal(cl_encoder_token(e, CL_TOKEN_DOB_YEAR_MONTH, "2011-05", 7, t), 0);
-    assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], t);
+    assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], "");
     cl_encoder_free(e);
     opt.salt = CL_SALT_NONE;
     e = make(key_a, &opt);
