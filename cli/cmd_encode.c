@@ -28,7 +28,8 @@ const cli_command cmd_encode = {
     "               dob_surname_initial, other_id, dob_year_month), nhs_number_valid,\n"
     "               upn_valid, filters_salted, bloom_scheme, and base64 Bloom filters\n"
     "               bf_forenames, bf_surname, bf_dob, bf_postcode, bf_address (address\n"
-    "               lines and place), bf_record.  No clear identifier.\n"
+    "               lines and place), bf_record, and filters_balanced.  No clear\n"
+    "               identifier.\n"
     "  PAYLOAD.csv  for analysts: every column the schema neither maps nor lists as\n"
     "               identifying, unchanged, in input order.  No identifier.\n"
     "A schema that would let a column whose name looks identifying (name, forename,\n"
@@ -55,6 +56,9 @@ const cli_command cmd_encode = {
     "  --no-salt         the same as --salt none\n"
     "  --bloom-flip P    flip each filter bit with probability P (0 to 0.5; default 0)\n"
     "  --bloom-xor-fold  fold each filter in half by XOR\n"
+    "  --bloom-balance   balanced filters: each filter with its complement, shuffled by a\n"
+    "                    keyed permutation, so every filter sets exactly half its bits\n"
+    "                    (doubles the length)\n"
     "  --clkhash-schema S.json, --secret FILE, --out FILE\n"
     "                    anonlink-compatible mode: CLKs as clkhash 0.18 writes them\n"
     "                    (docs/clkhash-compat.md); IN.csv must match the schema's columns\n"
@@ -126,7 +130,7 @@ static int run_clkhash(const char *in, const char *schema_path, const char *secr
 static int run(int argc, char **argv)
 {
     enum { O_SCHEMA = 256, O_KEY, O_IDS, O_PAYLOAD, O_SOURCE, O_BITS, O_K, O_Q, O_NOSALT, O_SALT,
-           O_FLIP, O_FOLD, O_CLK_SCHEMA, O_SECRET, O_OUT, O_HELP };
+           O_FLIP, O_FOLD, O_BALANCE, O_CLK_SCHEMA, O_SECRET, O_OUT, O_HELP };
     static const struct option options[] = {
         {"schema", required_argument, NULL, O_SCHEMA},
         {"key", required_argument, NULL, O_KEY},
@@ -140,6 +144,7 @@ static int run(int argc, char **argv)
         {"salt", required_argument, NULL, O_SALT},
         {"bloom-flip", required_argument, NULL, O_FLIP},
         {"bloom-xor-fold", no_argument, NULL, O_FOLD},
+        {"bloom-balance", no_argument, NULL, O_BALANCE},
         {"clkhash-schema", required_argument, NULL, O_CLK_SCHEMA},
         {"secret", required_argument, NULL, O_SECRET},
         {"out", required_argument, NULL, O_OUT},
@@ -195,6 +200,7 @@ static int run(int argc, char **argv)
                 return cli_usage_error(&cmd_encode, "--bloom-flip must be from 0 to 0.5");
             break;
         case O_FOLD: eopt.xor_fold = 1; break;
+        case O_BALANCE: eopt.balance = 1; break;
         case O_CLK_SCHEMA: clk_schema = optarg; break;
         case O_SECRET: secret = optarg; break;
         case O_OUT: out = optarg; break;

@@ -385,6 +385,17 @@ static double filter_dice(const cl_records *r, uint32_t a, uint32_t b)
         both += (uint32_t)__builtin_popcountll(u & v);
     }
     float dice = pa + pb ? (float)(2.0 * both / (pa + pb)) : 0.0f;
+    if (r->filters_balanced == 1) {
+        /* A balanced filter is F || ~F shuffled, n bits with n/2 set, so
+         * |A xor B| = n/2 - both for the filters F inside, whose own counts it
+         * hides.  encode's fixed budget of n/16 draws into n/2 bits sets
+         * about n/2 (1 - e^(-1/8)) of them each: estimate the Dice of the F
+         * from that.  (With --bloom-k the counts vary and this is rougher.) */
+        double half = (double)r->filter_bytes * 4.0;
+        double fill = half * 0.1175030974;   /* 1 - e^(-1/8) */
+        double d = 1.0 - (half - both) / (2.0 * fill);
+        dice = (float)(d < 0.0 ? 0.0 : d);
+    }
     *e = (pair_entry){a, b, dice, 1};
     return dice;
 }

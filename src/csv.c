@@ -353,7 +353,7 @@ next_record:
 
 /* ---- writer ---- */
 
-#define WRITE_BUFFER (64u * 1024u)
+#define WRITE_BUFFER (1024u * 1024u)
 
 struct cl_csv_writer {
     FILE *out;

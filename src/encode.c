@@ -78,7 +78,9 @@ struct cl_encoder {
     size_t source_len;
     unsigned position_bits;   /* ceil(log2(bloom_bits)) */
     size_t raw_bytes;         /* bloom_bits / 8 */
-    size_t out_bytes;         /* after folding */
+    size_t out_bytes;         /* after folding and balancing */
+    uint32_t *balance[CL_FILTER_COUNT];   /* balancing: output bit i is bit balance[f][i]
+                                             of the folded filter and its complement */
     unsigned char *raw;       /* scratch filter */
     unsigned char *filter[CL_FILTER_COUNT];
     char *message;            /* salt 0 gram 0 counter */
@@ -103,6 +105,8 @@ void cl_encoder_free(cl_encoder *e)
         return;
     cl_free(e->prf_in);
     cl_free(e->prf_out);
+    for (int f = 0; f < CL_FILTER_COUNT; f++)
+        cl_free(e->balance[f]);
     cl_key_mac_free(e->record_mac);
     for (int t = 0; t < CL_TOKEN_COUNT; t++)
         cl_key_mac_free(e->token_mac[t]);
@@ -118,6 +122,52 @@ void cl_encoder_free(cl_encoder *e)
         cl_free(e->filter[f]);
     cl_free(e->message);
     cl_free(e);
+}
+
+/* The keyed permutation of a balanced filter's bits: Fisher-Yates over
+ * 2n positions, each swap index drawn from the AES PRF of a counter under
+ * the subkey for `purpose` (32-bit draws, rejection keeps them uniform). */
+static cl_status make_balance(cl_encoder *e, const cl_key *key, const char *purpose, int f,
+                              cl_error *err)
+{
+    uint32_t n = (uint32_t)e->out_bytes * 8;   /* balanced length */
+    cl_key_prf *prf = NULL;
+    cl_status st = cl_key_prf_derived(&prf, key, purpose, err);
+    if (st != CL_OK)
+        return st;
+    if ((e->balance[f] = cl_malloc(n * sizeof *e->balance[f])) == NULL) {
+        cl_key_prf_free(prf);
+        return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+    }
+    uint32_t *perm = e->balance[f];
+    for (uint32_t i = 0; i < n; i++)
+        perm[i] = i;
+    unsigned char in[CL_PRF_BLOCK] = {0}, out[CL_PRF_BLOCK];
+    uint64_t counter = 0;
+    unsigned used = 4;   /* 32-bit draws left unread in out */
+    for (uint32_t i = n - 1; i > 0; i--) {
+        uint64_t range = (uint64_t)i + 1, limit = (UINT64_C(1) << 32) / range * range;
+        uint64_t draw;
+        do {
+            if (used == 4) {
+                for (int b = 0; b < 8; b++)
+                    in[8 + b] = (unsigned char)(counter >> (56 - 8 * b));
+                counter++;
+                if (cl_key_prf_blocks(prf, in, 1, out) != 0) {
+                    cl_key_prf_free(prf);
+                    return cl_error_set(err, CL_EINVAL, NULL, 0, "AES-256 failed");
+                }
+                used = 0;
+            }
+            const unsigned char *d = out + 4 * used++;
+            draw = (uint64_t)d[0] << 24 | (uint64_t)d[1] << 16 | (uint64_t)d[2] << 8 | d[3];
+        } while (draw >= limit);
+        uint32_t j = (uint32_t)(draw % range), t = perm[i];
+        perm[i] = perm[j];
+        perm[j] = t;
+    }
+    cl_key_prf_free(prf);
+    return CL_OK;
 }
 
 cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source,
@@ -146,6 +196,9 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
     e->source_len = strlen(source);
     e->raw_bytes = opt->bloom_bits / 8;
     e->out_bytes = opt->xor_fold ? e->raw_bytes / 2 : e->raw_bytes;
+    if (opt->balance)
+        e->out_bytes *= 2;
+    size_t filter_buffer = e->out_bytes > e->raw_bytes ? e->out_bytes : e->raw_bytes;
     while ((1u << e->position_bits) < opt->bloom_bits)
         e->position_bits++;
     cl_status st = CL_ENOMEM;
@@ -154,7 +207,7 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
         (e->message = cl_malloc(MAX_SALT_BYTES + MAX_VALUE_BYTES + 8)) == NULL)
         goto fail;
     for (int f = 0; f < CL_FILTER_COUNT; f++)
-        if ((e->filter[f] = cl_calloc(1, e->raw_bytes)) == NULL)
+        if ((e->filter[f] = cl_calloc(1, filter_buffer)) == NULL)
             goto fail;
     char purpose[64];
     if ((st = cl_key_mac_new(&e->record_mac, key, err)) != CL_OK ||
@@ -174,6 +227,12 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
         if ((st = cl_key_prf_derived(&e->record_filter_prf[f], key, purpose, err)) != CL_OK)
             goto fail;
     }
+    if (opt->balance)
+        for (int f = 0; f < CL_FILTER_COUNT; f++) {
+            snprintf(purpose, sizeof purpose, "bloom-balance/%s", filter_names[f]);
+            if ((st = make_balance(e, key, purpose, f, err)) != CL_OK)
+                goto fail;
+        }
     *out = e;
     return CL_OK;
 fail:
@@ -440,11 +499,25 @@ static int finish_filter(cl_encoder *e, const char *record_token, int f, unsigne
                 e->raw[p / 8] ^= (unsigned char)(0x80u >> (p % 8));
         }
     }
-    if (e->opt.xor_fold)
-        for (size_t i = 0; i < e->out_bytes; i++)
-            dst[i] = e->raw[i] ^ e->raw[i + e->out_bytes];
-    else
-        memcpy(dst, e->raw, e->raw_bytes);
+    size_t n = e->raw_bytes;
+    if (e->opt.xor_fold) {
+        n /= 2;
+        for (size_t i = 0; i < n; i++)
+            e->raw[i] ^= e->raw[i + n];
+    }
+    if (!e->opt.balance) {
+        memcpy(dst, e->raw, n);
+        return 0;
+    }
+    /* Balanced: bit i of dst is bit perm[i] of raw || ~raw. */
+    const uint32_t *perm = e->balance[f], bits = (uint32_t)n * 8;
+    memset(dst, 0, 2 * n);
+    for (uint32_t i = 0; i < 2 * bits; i++) {
+        uint32_t s = perm[i], p = s < bits ? s : s - bits;
+        unsigned bit = (unsigned)(e->raw[p >> 3] >> (7 - (p & 7))) & 1u;
+        if (bit ^ (s >= bits))
+            dst[i >> 3] |= (unsigned char)(0x80u >> (i & 7));
+    }
     return 0;
 }
 
@@ -613,6 +686,7 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
         (salted == CL_SALT_YEAR_MONTH && year_month_len == 0))
         salted = CL_SALT_BIRTH_YEAR;
     out->filters_salted = salted;
+    out->filters_balanced = e->opt.balance != 0;
     const char *salt = salted == CL_SALT_NONE ? "" : v[CL_FIELD_DOB];
     size_t salt_len = salted == CL_SALT_DOB          ? dob_len
                       : salted == CL_SALT_YEAR_MONTH ? year_month_len
@@ -719,6 +793,7 @@ static void write_ids_header(cl_csv_writer *w)
     cl_csv_write_str(w, "bloom_scheme");
     for (int f = 0; f < CL_FILTER_COUNT; f++)
         cl_csv_write_str(w, filter_names[f]);
+    cl_csv_write_str(w, "filters_balanced");
     cl_csv_end_row(w);
 }
 
@@ -742,6 +817,7 @@ static void write_ids_row(cl_csv_writer *w, const cl_encoded *enc, size_t filter
         size_t n = cl_clk_base64(b64, enc->filter[f], filter_bytes);
         cl_csv_write_plain(w, b64, n);
     }
+    cl_csv_write_plain(w, enc->filters_balanced ? "1" : "0", 1);
     cl_csv_end_row(w);
 }
 

@@ -418,7 +418,8 @@ enum {
     ID_SECTOR_DOB, ID_DISTRICT_DOB, ID_SURNAME_SDX_YM, ID_NAMES_SDX_YOB, ID_POSTCODE_INITIAL,
     ID_DOB_FORENAME_INITIAL, ID_DOB_SURNAME_INITIAL, ID_NHS_VALID, ID_UPN_VALID,
     ID_BF_FORENAMES, ID_BF_SURNAME, ID_BF_DOB, ID_BF_POSTCODE, ID_OTHER_ID, ID_BF_ADDRESS,
-    ID_DOB_YEAR, ID_FILTERS_SALTED, ID_BLOOM_SCHEME, ID_DOB_YEAR_MONTH, ID_NCOLUMNS
+    ID_DOB_YEAR, ID_FILTERS_SALTED, ID_BLOOM_SCHEME, ID_DOB_YEAR_MONTH, ID_FILTERS_BALANCED,
+    ID_NCOLUMNS
 };
 
 static const char *id_column_name(int c)
@@ -443,6 +444,7 @@ static const char *id_column_name(int c)
     case ID_DOB_YEAR_MONTH: return cl_encode_token_name(CL_TOKEN_DOB_YEAR_MONTH);
     case ID_FILTERS_SALTED: return "filters_salted";
     case ID_BLOOM_SCHEME: return "bloom_scheme";
+    case ID_FILTERS_BALANCED: return "filters_balanced";
     default: return cl_encode_token_name((cl_encode_token)token_of[c]);
     }
 }
@@ -650,6 +652,16 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
                                 "bloom_scheme is not a scheme this childlink knows (1 to %d)",
                                 CL_BLOOM_SCHEME);
     }
+    /* Balanced filters compare on another scale (compare.c): never mixed. */
+    s = ids_field(x, ID_FILTERS_BALANCED, &len);
+    int balanced = len == 1 && s[0] == '1';
+    if (r->filters_balanced < 0)
+        r->filters_balanced = balanced;
+    if (balanced != r->filters_balanced)
+        return cl_error_set(err, CL_EFORMAT, path, line,
+                            "filters %s balanced but the records before it %s: encode every "
+                            "file with the same options",
+                            balanced ? "are" : "are not", balanced ? "are not" : "are");
     if (*x->bloom_scheme == 0)
         *x->bloom_scheme = scheme;
     if (scheme != *x->bloom_scheme)
@@ -803,6 +815,8 @@ cl_status cl_records_load(cl_records **out, const cl_records_input *inputs, int 
     struct records_private *p = cl_calloc(1, sizeof *p);
     cl_records *r = p ? &p->pub : NULL;
     cl_status st = CL_OK;
+    if (r != NULL)
+        r->filters_balanced = -1;
     if (r == NULL || (r->strings = strtab_new()) == NULL || (p->ids = cl_strmap_new()) == NULL ||
         (r->source_names = cl_calloc((size_t)ninputs, sizeof *r->source_names)) == NULL) {
         st = cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");

@@ -116,6 +116,10 @@ typedef struct cl_encode_options {
     double flip_probability;   /* flip each filter bit with this probability, 0..0.5
                                   (default 0), deterministically from the key */
     int xor_fold;              /* fold each filter once (halves its length; default 0) */
+    int balance;               /* balanced filters (Schnell and Borgs): each filter and its
+                                  complement, bits shuffled by a keyed permutation, so
+                                  every filter has exactly half its bits set (doubles the
+                                  length; default 0) */
 } cl_encode_options;
 
 /* Fill `opt` with the defaults above. */
@@ -130,6 +134,7 @@ typedef struct cl_encoded {
     char record_token[CL_TOKEN_CHARS + 1];
     char token[CL_TOKEN_COUNT][CL_TOKEN_CHARS + 1];
     int nhs_number_valid, upn_valid;
+    int filters_balanced;            /* the options' balance */
     cl_encode_salt filters_salted;   /* what this record's name, postcode and address
                                         filters were salted with (the `dob` or
                                         `dob_year` token says which value) */

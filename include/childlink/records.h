@@ -78,6 +78,7 @@ typedef struct cl_records {
     cl_records_kind kind;
     cl_token_record *tokens;  /* [n], encoded stores only */
     size_t filter_bytes;      /* length of every Bloom filter (encoded stores) */
+    int filters_balanced;     /* encoded stores: 1 balanced filters, 0 not, -1 none read yet */
     uint64_t generation;      /* unique per store in this process (keys caches) */
     int nsources;
     char **source_names;      /* [nsources] */

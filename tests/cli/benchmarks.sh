@@ -84,7 +84,7 @@ for s in a b; do
         --ids "$T/$s.month.csv" --payload "$T/$s.pay3.csv"
 done
 holds "ids files have other_id, bf_address and filters_salted" sh -c \
-    'head -n 1 "$1" | grep -q ",other_id,.*,filters_salted,.*,bf_address,bf_record$"' sh "$T/a.ids.csv"
+    'head -n 1 "$1" | grep -q ",other_id,.*,filters_salted,.*,bf_address,bf_record,filters_balanced$"' sh "$T/a.ids.csv"
 holds "no surname, street, suburb or social security number of FEBRL 4 in identifier or payload files" sh -c '
     tr -d "\r" < "$1" | awk -F", *" "NR > 1 && NR < 400 { print \$3; print \$5; print \$7; print \$11 }" |
       grep -E "^[a-z0-9 ]{5,}$" | sort -u > "$2/needles"

@@ -77,7 +77,7 @@ holds "second key: none of the first key's tokens" sh -c '! grep -qFf toks1 i3.c
 run 0 "$CL" encode "$E/good.csv" --source other --key a.key --ids i4.csv --payload p4.csv
 holds "--source changes record tokens" sh -c '[ "$(cut -d, -f1 i1.csv | sed -n 2p)" != "$(cut -d, -f1 i4.csv | sed -n 2p)" ]'
 holds "--source keeps the other tokens" sh -c '[ "$(cut -d, -f2 i1.csv | sed -n 2p)" = "$(cut -d, -f2 i4.csv | sed -n 2p)" ]'
-holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_ym,names_sdx_yob,postcode_initial,dob_forename_initial,dob_surname_initial,other_id,dob_year_month,nhs_number_valid,upn_valid,filters_salted,bloom_scheme,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_address,bf_record$"'
+holds "ids header" sh -c 'head -n 1 i1.csv | grep -q "^record_token,nhs_number,upn,local_id,dob,sex,postcode_yob,postcode_sector_dob,postcode_district_dob,dob_year,surname_sdx_ym,names_sdx_yob,postcode_initial,dob_forename_initial,dob_surname_initial,other_id,dob_year_month,nhs_number_valid,upn_valid,filters_salted,bloom_scheme,bf_forenames,bf_surname,bf_dob,bf_postcode,bf_address,bf_record,filters_balanced$"'
 holds "payload header" sh -c 'head -n 1 p1.csv | grep -q "^record_token,sex,birth_year,birth_month,ethnic_group,admission_date,diagnosis$"'
 # Salt: the year and month of birth by default (the year where the month is
 # unknown); the whole date, the year or nothing on request.
@@ -94,6 +94,11 @@ holds "--no-salt: flag 0" sh -c '[ "$(tail -n +2 sn.csv | cut -d, -f20 | sort -u
 run 2 "$CL" encode "$E/good.csv" --key a.key --ids sx.csv --payload sxp.csv --salt week
 has_err "--salt must be dob, month, year or none"
 absent sx.csv
+# Balanced filters: twice as long, exactly half the bits set, flagged.
+run 0 "$CL" encode "$E/good.csv" --key a.key --ids bal.csv --payload balp.csv --bloom-balance
+holds "balanced filter: 2048 bits, 1024 set" sh -c \
+    '[ "$(cut -d, -f23 bal.csv | sed -n 2p | base64 -d | od -An -v -tu1 | awk "{ for (i = 1; i <= NF; i++) { n++; for (v = \$i; v > 0; v = int(v / 2)) c += v % 2 } } END { print n, c }")" = "256 1024" ]'
+holds "balanced files say so" sh -c '[ "$(tail -n +2 bal.csv | awk -F, "{ print \$NF }" | sort -u)" = 1 ] && [ "$(tail -n +2 i1.csv | awk -F, "{ print \$NF }" | sort -u)" = 0 ]'
 run 0 "$CL" encode "$E/good.csv" --key a.key --ids f.csv --payload fp.csv --bloom-bits 512 --bloom-xor-fold --bloom-flip 0.05
 holds "folded 512-bit filter is 44 base64 chars" sh -c '[ "$(cut -d, -f22 f.csv | sed -n 2p | tr -d "\n" | wc -c)" -eq 44 ]'
 

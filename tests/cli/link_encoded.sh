@@ -44,6 +44,19 @@ f1_clear=$(sed -n 's/^  F1 *\([0-9.]*\).*/\1/p' "$OUT" | head -n 1)
 holds "encoded F1 ($f1_encoded) >= 0.98" awk -v f="$f1_encoded" 'BEGIN { exit !(f >= 0.98) }'
 holds "encoded F1 ($f1_encoded) within 1 pp of clear ($f1_clear)" \
     awk -v e="$f1_encoded" -v c="$f1_clear" 'BEGIN { exit !(c - e <= 0.01) }'
+# Balanced filters (--bloom-balance) compare on their own scale: no worse.
+mkdir bal
+set -- ; for s in $SOURCES; do
+    "$CL" encode "pop/$s.csv" --schema "$s" --key p.key --bloom-balance --ids "bal/$s.ids.csv" \
+        --payload "bal/$s.payload.csv" >/dev/null 2>&1 || echo "  encode $s failed"
+    set -- "$@" "$s=bal/$s.ids.csv"
+done
+run 0 "$CL" link "$@" --out lm-bal.csv
+run 0 "$CL" evaluate --linkmap lm-bal.csv --truth pop/truth.csv --key p.key
+f1_balanced=$(sed -n 's/^  F1 *\([0-9.]*\).*/\1/p' "$OUT" | head -n 1)
+holds "balanced F1 ($f1_balanced) within 0.5 pp of unbalanced ($f1_encoded)" \
+    awk -v b="$f1_balanced" -v e="$f1_encoded" 'BEGIN { exit !(e - b <= 0.005) }'
+set -- ; for s in $SOURCES; do set -- "$@" "$s=enc/$s.ids.csv"; done
 run 1 "$CL" evaluate --linkmap lm.csv --truth pop/truth.csv
 has_err "no record is in both"
 run 3 "$CL" evaluate --linkmap lm.csv --truth pop/truth.csv --key missing.key
@@ -110,6 +123,11 @@ has_err "old.csv:2: Bloom filters of scheme 1, but the files before it have sche
 absent x.csv
 run 0 "$CL" link h=old.csv --out x.csv
 rm -f x.csv
+# Balanced filters compare on their own scale: never mixed with others.
+awk -F, 'BEGIN { OFS = "," } NR > 1 { $NF = "1" } { print }' enc/hes_apc.ids.csv > balanced.csv
+run 1 "$CL" link h=enc/hes_apc.ids.csv b=balanced.csv --out x.csv
+has_err "balanced.csv:2: filters are balanced but the records before it are not"
+absent x.csv
 awk -F, 'BEGIN { OFS = "," } NR == 2 { $21 = "9" } { print }' enc/hes_apc.ids.csv > scheme9.csv
 run 1 "$CL" link h=scheme9.csv --out x.csv
 has_err "scheme9.csv:2: bloom_scheme is not a scheme this childlink knows (1 to 2)"

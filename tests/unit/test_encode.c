@@ -361,6 +361,30 @@ static void test_record_fold_flip(void **state)
     assert_in_range(differ, 40, 140);
     cl_encoder_free(e);
 
+    /* Balanced: the filter and its complement, shuffled: twice the length,
+     * exactly half set, the same shuffle every time; folding comes first. */
+    cl_encode_options_init(&opt);
+    opt.balance = 1;
+    e = make(key_a, &opt);
+    assert_int_equal(cl_encoder_filter_bytes(e), 256);
+    assert_int_equal(cl_encoder_record(e, &rec, &y), 0);
+    assert_true(y.filters_balanced);
+    assert_int_equal(popcount(y.filter[CL_FILTER_SURNAME], 256), 1024);
+    assert_int_equal(popcount(y.filter[CL_FILTER_RECORD], 256), 1024);
+    unsigned char balanced[256];
+    memcpy(balanced, y.filter[CL_FILTER_SURNAME], 256);
+    assert_int_equal(cl_encoder_record(e, &rec, &z), 0);
+    assert_memory_equal(balanced, z.filter[CL_FILTER_SURNAME], 256);
+    /* not simply the filter followed by its complement */
+    assert_memory_not_equal(balanced, plain, 128);
+    cl_encoder_free(e);
+    opt.xor_fold = 1;
+    e = make(key_a, &opt);
+    assert_int_equal(cl_encoder_filter_bytes(e), 128);
+    assert_int_equal(cl_encoder_record(e, &rec, &y), 0);
+    assert_int_equal(popcount(y.filter[CL_FILTER_SURNAME], 128), 512);
+    cl_encoder_free(e);
+
     /* Nothing known: no tokens, no filters, but a record token. */
     const char *empty[CL_FIELD_COUNT] = {"r9", "", "", "", "", "", "", "", "", ""};
     fill_record(&rec, empty);
