@@ -861,31 +861,59 @@ static int token_list_add(token_list *t, const char *hex, long line)
     return 0;
 }
 
-static int by_token_then_line(const void *pa, const void *pb)
+/* Sort by hi, then line: LSD radix sort, eight passes of eight bits (the
+ * tokens are uniform, so no pass is wasted; stable, so the lines, appended
+ * in order, stay in order within equal keys).  -1 out of memory. */
+static int token_list_sort(token_list *t)
 {
-    const seen_token *a = pa, *b = pb;
-    if (a->hi != b->hi)
-        return a->hi < b->hi ? -1 : 1;
-    if (a->lo != b->lo)
-        return a->lo < b->lo ? -1 : 1;
-    return (a->line > b->line) - (a->line < b->line);
+    seen_token *tmp = t->n ? cl_malloc(t->n * sizeof *tmp) : NULL;
+    if (t->n && tmp == NULL)
+        return -1;
+    seen_token *from = t->at, *to = tmp;
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < t->n; i++)
+            count[(from[i].hi >> shift & 0xff) + 1]++;
+        for (int b = 0; b < 256; b++)
+            count[b + 1] += count[b];
+        for (size_t i = 0; i < t->n; i++)
+            to[count[from[i].hi >> shift & 0xff]++] = from[i];
+        seen_token *swap = from;
+        from = to;
+        to = swap;
+    }
+    /* eight passes: the sorted list is back in t->at */
+    cl_free(tmp);
+    return 0;
 }
 
-/* The earliest line that repeats an earlier token (0 if none), and that
- * earlier line in *first. */
+/* The earliest line that repeats an earlier token (0 if none; -1 out of
+ * memory), and that earlier line in *first. */
 static long token_list_repeat(token_list *t, long *first)
 {
-    qsort(t->at, t->n, sizeof *t->at, by_token_then_line);
+    if (token_list_sort(t) != 0)
+        return -1;
     long repeat = 0;
-    for (size_t i = 1; i < t->n; i++)
-        if (t->at[i].hi == t->at[i - 1].hi && t->at[i].lo == t->at[i - 1].lo &&
-            (repeat == 0 || t->at[i].line < repeat)) {
-            size_t g = i - 1;
-            while (g > 0 && t->at[g - 1].hi == t->at[i].hi && t->at[g - 1].lo == t->at[i].lo)
-                g--;
-            repeat = t->at[i].line;
-            *first = t->at[g].line;
-        }
+    for (size_t g = 0; g < t->n;) {   /* each run of equal hi: tiny unless ids repeat */
+        size_t end = g + 1;
+        while (end < t->n && t->at[end].hi == t->at[g].hi)
+            end++;
+        /* Lines ascend within the run (the sort is stable), so the first i
+         * with an earlier equal token is the run's earliest repeat: stop
+         * there, or a file of one id repeated would take quadratic time. */
+        int found = 0;
+        for (size_t i = g + 1; i < end && !found; i++)
+            for (size_t j = g; j < i; j++)
+                if (t->at[j].lo == t->at[i].lo) {
+                    if (repeat == 0 || t->at[i].line < repeat) {
+                        repeat = t->at[i].line;
+                        *first = t->at[j].line;
+                    }
+                    found = 1;
+                    break;
+                }
+        g = end;
+    }
     return repeat;
 }
 
@@ -994,6 +1022,10 @@ cl_status cl_encode_file(const char *in_path, const cl_schema *schema, const cl_
         goto done;
     }
     long first_line = 0, repeat = token_list_repeat(&seen, &first_line);
+    if (repeat < 0) {
+        st = cl_error_set(err, CL_ENOMEM, in_path, 0, "out of memory");
+        goto done;
+    }
     if (repeat != 0) {
         /* The id itself is not echoed: error logs travel further than data. */
         st = cl_error_set(err, CL_EFORMAT, in_path, repeat,
