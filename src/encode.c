@@ -73,14 +73,15 @@ struct cl_encoder {
     cl_key_mac *long_gram_mac;   /* shortens q-gram messages too long for a block */
     cl_key_prf *filter_prf[CL_FILTER_RECORD];          /* positions in field filters */
     cl_key_prf *record_filter_prf[CL_FILTER_RECORD];   /* in bf_record, per field */
-    cl_key_mac *flip_mac;
+    cl_key_prf *flip_prf;       /* bit-flip noise */
+    unsigned char *flip_blocks;   /* bloom_bits / 8 blocks, when flipping */
     char *source;
     size_t source_len;
     unsigned position_bits;   /* ceil(log2(bloom_bits)) */
     size_t raw_bytes;         /* bloom_bits / 8 */
     size_t out_bytes;         /* after folding and balancing */
-    uint32_t *balance[CL_FILTER_COUNT];   /* balancing: output bit i is bit balance[f][i]
-                                             of the folded filter and its complement */
+    uint32_t *balance[CL_FILTER_COUNT];   /* balancing: bit s of the folded filter and
+                                             its complement goes to bit balance[f][s] */
     unsigned char *raw;       /* scratch filter */
     unsigned char *filter[CL_FILTER_COUNT];
     char *message;            /* salt 0 gram 0 counter */
@@ -114,7 +115,8 @@ void cl_encoder_free(cl_encoder *e)
         cl_key_prf_free(e->filter_prf[f]);
         cl_key_prf_free(e->record_filter_prf[f]);
     }
-    cl_key_mac_free(e->flip_mac);
+    cl_key_prf_free(e->flip_prf);
+    cl_free(e->flip_blocks);
     cl_key_mac_free(e->long_gram_mac);
     cl_free(e->source);
     cl_free(e->raw);
@@ -167,6 +169,14 @@ static cl_status make_balance(cl_encoder *e, const cl_key *key, const char *purp
         perm[j] = t;
     }
     cl_key_prf_free(prf);
+    /* Keep the inverse: encoding walks the set source bits. */
+    uint32_t *place = cl_malloc(n * sizeof *place);
+    if (place == NULL)
+        return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        place[perm[i]] = i;
+    cl_free(perm);
+    e->balance[f] = place;
     return CL_OK;
 }
 
@@ -211,7 +221,7 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
             goto fail;
     char purpose[64];
     if ((st = cl_key_mac_new(&e->record_mac, key, err)) != CL_OK ||
-        (st = cl_key_mac_derived(&e->flip_mac, key, "bloom-flip", err)) != CL_OK ||
+        (st = cl_key_prf_derived(&e->flip_prf, key, "bloom-flip", err)) != CL_OK ||
         (st = cl_key_mac_derived(&e->long_gram_mac, key, "bloom-long-grams", err)) != CL_OK)
         goto fail;
     for (int t = 0; t < CL_TOKEN_COUNT; t++) {
@@ -226,6 +236,11 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
         snprintf(purpose, sizeof purpose, "bloom-record-positions/%s", filter_names[f]);
         if ((st = cl_key_prf_derived(&e->record_filter_prf[f], key, purpose, err)) != CL_OK)
             goto fail;
+    }
+    if (opt->flip_probability > 0 &&
+        (e->flip_blocks = cl_malloc((size_t)opt->bloom_bits / 8 * CL_PRF_BLOCK)) == NULL) {
+        st = CL_ENOMEM;
+        goto fail;
     }
     if (opt->balance)
         for (int f = 0; f < CL_FILTER_COUNT; f++) {
@@ -472,31 +487,41 @@ int cl_encoder_bloom(cl_encoder *e, cl_encode_filter f, const char *value, size_
     return set_grams(e, e->filter_prf[f], ngrams, per_gram, nb, bits);
 }
 
-/* Flip noise, then folding, from e->raw into `dst`.  The noise is drawn
- * from HMAC(flip subkey, record_token 0 filter 0 counter): secret, and the
- * same for the same record every time, so output stays deterministic. */
+/* Flip noise, then folding, then balancing, from e->raw into `dst`.  The
+ * noise is drawn from the flip PRF of the record token and the filter
+ * (docs/privacy.md): secret, and the same for the same record every time,
+ * so output stays deterministic. */
 static int finish_filter(cl_encoder *e, const char *record_token, int f, unsigned char *dst)
 {
     if (e->opt.flip_probability > 0) {
+        /* Block c: the record token's first 12 bytes, the filter, 0, c (16
+         * bits, big-endian); each output block gives eight 16-bit draws,
+         * one per bit, which flips where it is below P * 65536. */
         unsigned threshold = (unsigned)(e->opt.flip_probability * 65536.0 + 0.5);
-        char msg[CL_TOKEN_CHARS + 4];
-        memcpy(msg, record_token, CL_TOKEN_CHARS);
-        msg[CL_TOKEN_CHARS] = '\0';
-        msg[CL_TOKEN_CHARS + 1] = (char)('0' + f);
-        unsigned char stream[CL_KEY_BYTES];
-        unsigned counter = 0;
-        for (unsigned p = 0; p < e->opt.bloom_bits; p++) {
-            unsigned at = p % (CL_KEY_BYTES / 2);
-            if (at == 0) {
-                msg[CL_TOKEN_CHARS + 2] = (char)(counter & 0xff);
-                msg[CL_TOKEN_CHARS + 3] = (char)(counter >> 8);
-                counter++;
-                if (cl_key_mac_compute(e->flip_mac, msg, sizeof msg, stream) != 0)
-                    return -1;
-            }
-            unsigned draw = (unsigned)stream[2 * at] << 8 | stream[2 * at + 1];
-            if (draw < threshold)
-                e->raw[p / 8] ^= (unsigned char)(0x80u >> (p % 8));
+        unsigned nblocks = e->opt.bloom_bits / 8;
+        unsigned char head[12], *blocks = e->flip_blocks;
+        for (int i = 0; i < 12; i++) {
+            unsigned hi = (unsigned char)record_token[2 * i];
+            unsigned lo = (unsigned char)record_token[2 * i + 1];
+            head[i] = (unsigned char)(((hi & 15u) + 9u * (hi >> 6)) << 4 |
+                                      ((lo & 15u) + 9u * (lo >> 6)));
+        }
+        for (unsigned c = 0; c < nblocks; c++) {
+            unsigned char *b = blocks + (size_t)c * CL_PRF_BLOCK;
+            memcpy(b, head, 12);
+            b[12] = (unsigned char)f;
+            b[13] = 0;
+            b[14] = (unsigned char)(c >> 8);
+            b[15] = (unsigned char)c;
+        }
+        if (cl_key_prf_blocks(e->flip_prf, blocks, nblocks, blocks) != 0)
+            return -1;
+        for (unsigned c = 0; c < nblocks; c++) {   /* block c: the flips of byte c */
+            const unsigned char *d = blocks + (size_t)c * CL_PRF_BLOCK;
+            unsigned mask = 0;
+            for (int k = 0; k < 8; k++)
+                mask |= (((unsigned)d[2 * k] << 8 | d[2 * k + 1]) < threshold) << (7 - k);
+            e->raw[c] ^= (unsigned char)mask;
         }
     }
     size_t n = e->raw_bytes;
@@ -509,15 +534,25 @@ static int finish_filter(cl_encoder *e, const char *record_token, int f, unsigne
         memcpy(dst, e->raw, n);
         return 0;
     }
-    /* Balanced: bit i of dst is bit perm[i] of raw || ~raw. */
-    const uint32_t *perm = e->balance[f], bits = (uint32_t)n * 8;
+    /* Balanced: source bit s of raw || ~raw goes to output bit place[s]. */
+    const uint32_t *place = e->balance[f], bits = (uint32_t)n * 8;
     memset(dst, 0, 2 * n);
-    for (uint32_t i = 0; i < 2 * bits; i++) {
-        uint32_t s = perm[i], p = s < bits ? s : s - bits;
-        unsigned bit = (unsigned)(e->raw[p >> 3] >> (7 - (p & 7))) & 1u;
-        if (bit ^ (s >= bits))
-            dst[i >> 3] |= (unsigned char)(0x80u >> (i & 7));
-    }
+    for (int half = 0; half < 2; half++)
+        for (uint32_t w = 0; w < (bits + 63) / 64; w++) {
+            /* A folded filter may end in half a word; raw holds twice its
+             * bytes, so the load stays inside, and the mask drops the rest. */
+            uint64_t x = load_be64(e->raw + 8 * w);
+            if (half)
+                x = ~x;
+            if (bits - w * 64 < 64)
+                x &= ~UINT64_C(0) << (64 - (bits - w * 64));
+            while (x) {   /* most significant set bit first: bit 63 is position 0 */
+                int z = __builtin_clzll(x);
+                uint32_t q = place[half * bits + w * 64 + (uint32_t)z];
+                dst[q >> 3] |= (unsigned char)(0x80u >> (q & 7));
+                x &= ~(UINT64_C(1) << (63 - z));
+            }
+        }
     return 0;
 }
 
