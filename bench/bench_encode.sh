@@ -4,7 +4,8 @@
 #                 three field filters and the record-level filter);
 #   four fields:  the same with a postcode (four field filters, four more tokens).
 # Prints records/s by wall clock and per core (records / CPU seconds, user +
-# system), and peak memory.  Encoding streams: memory stays flat in rows but
+# system) of the run with the least CPU time of BENCH_ENCODE_RUNS (default 3),
+# and its peak memory.  Encoding streams: memory stays flat in rows but
 # for 24 bytes a record to refuse repeated record ids.
 set -eu
 BUILD=${1:-build}
@@ -26,14 +27,22 @@ awk -v n="$ROWS" 'BEGIN {
 }' > "$tmp/four.csv"
 cut -d, -f1-7,9- "$tmp/four.csv" > "$tmp/three.csv"
 "$BUILD/childlink" --quiet keygen --out "$tmp/bench.key" >/dev/null
+RUNS=${BENCH_ENCODE_RUNS:-3}
 for fields in three four; do
-    out=$("$BUILD/bench/measure" "$BUILD/childlink" --quiet encode "$tmp/$fields.csv" \
-          --key "$tmp/bench.key" --ids "$tmp/ids.csv" --payload "$tmp/payload.csv" 2>&1 >/dev/null)
-    rm -f "$tmp/ids.csv" "$tmp/payload.csv"
-    wall=$(echo "$out" | sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p')
-    cpu=$(echo "$out" | sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p')
-    rss=$(echo "$out" | sed -n 's/.*peak_rss_mb=\([0-9.]*\).*/\1/p')
-    awk -v n="$ROWS" -v w="$wall" -v c="$cpu" -v r="$rss" -v f="$fields" 'BEGIN {
-        printf "encode, %s fields: %d records in %.2f s = %.0f records/s; %.0f records/s per core (%.2f CPU s); peak memory %.1f MiB\n",
-               f, n, w, n / w, n / c, c, r }'
+    # The best of RUNS: other work on a shared machine only ever slows a run.
+    best=""
+    i=0
+    while [ "$i" -lt "$RUNS" ]; do
+        out=$("$BUILD/bench/measure" "$BUILD/childlink" --quiet encode "$tmp/$fields.csv" \
+              --key "$tmp/bench.key" --ids "$tmp/ids.csv" --payload "$tmp/payload.csv" 2>&1 >/dev/null)
+        rm -f "$tmp/ids.csv" "$tmp/payload.csv"
+        wall=$(echo "$out" | sed -n 's/.*wall_s=\([0-9.]*\).*/\1/p')
+        cpu=$(echo "$out" | sed -n 's/.*cpu_s=\([0-9.]*\).*/\1/p')
+        rss=$(echo "$out" | sed -n 's/.*peak_rss_mb=\([0-9.]*\).*/\1/p')
+        best=$(printf '%s\n%s %s %s\n' "$best" "$cpu" "$wall" "$rss" | grep . | sort -n | head -n 1)
+        i=$((i + 1))
+    done
+    echo "$best" | awk -v n="$ROWS" -v f="$fields" -v runs="$RUNS" '{
+        printf "encode, %s fields: %d records in %.2f s = %.0f records/s; %.0f records/s per core (%.2f CPU s; best of %d); peak memory %.1f MiB\n",
+               f, n, $2, n / $2, n / $1, $1, runs, $3 }'
 done
