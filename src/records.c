@@ -679,6 +679,12 @@ static cl_status add_encoded_record(cl_records *r, uint16_t source, ids_reader *
         int column = s[0] == '1' ? ID_DOB_YEAR : s[0] == '2' ? ID_DOB : ID_DOB_YEAR_MONTH;
         if ((st = ids_token(x, column, bytes, &t->salt, err)) != CL_OK)
             return st;
+        /* encode writes 2 and 3 only with their token: without it the
+         * filters would be compared across salts, as unrelated bits. */
+        if (t->salt == 0 && column != ID_DOB_YEAR)
+            return cl_error_set(err, CL_EFORMAT, path, line,
+                                "filters_salted is %c but %s is empty", s[0],
+                                id_column_name(column));
         if (t->salt == 0)
             t->salt = 1;
     }

@@ -128,6 +128,11 @@ awk -F, 'BEGIN { OFS = "," } NR > 1 { $NF = "1" } { print }' enc/hes_apc.ids.csv
 run 1 "$CL" link h=enc/hes_apc.ids.csv b=balanced.csv --out x.csv
 has_err "balanced.csv:2: filters are balanced but the records before it are not"
 absent x.csv
+# Filters salted with the year and month need the token that says which.
+cut -d, -f1-16,18- enc/hes_apc.ids.csv > nomonth.csv
+run 1 "$CL" link h=nomonth.csv --out x.csv
+has_err "nomonth.csv:2: filters_salted is 3 but dob_year_month is empty"
+absent x.csv
 awk -F, 'BEGIN { OFS = "," } NR == 2 { $21 = "9" } { print }' enc/hes_apc.ids.csv > scheme9.csv
 run 1 "$CL" link h=scheme9.csv --out x.csv
 has_err "scheme9.csv:2: bloom_scheme is not a scheme this childlink knows (1 to 2)"
