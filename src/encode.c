@@ -75,8 +75,8 @@ struct cl_encoder {
     cl_key_prf *record_filter_prf[CL_FILTER_RECORD];   /* in bf_record, per field */
     cl_key_prf *flip_prf;       /* bit-flip noise */
     unsigned char *flip_blocks;   /* bloom_bits / 8 blocks, when flipping */
-    char *source;
-    size_t source_len;
+    char *record_prefix;       /* "record" 0 source 0: what every record id follows */
+    size_t record_prefix_len;
     unsigned position_bits;   /* ceil(log2(bloom_bits)) */
     size_t raw_bytes;         /* bloom_bits / 8 */
     size_t out_bytes;         /* after folding and balancing */
@@ -118,7 +118,7 @@ void cl_encoder_free(cl_encoder *e)
     cl_key_prf_free(e->flip_prf);
     cl_free(e->flip_blocks);
     cl_key_mac_free(e->long_gram_mac);
-    cl_free(e->source);
+    cl_free(e->record_prefix);
     cl_free(e->raw);
     for (int f = 0; f < CL_FILTER_COUNT; f++)
         cl_free(e->filter[f]);
@@ -203,7 +203,6 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
         return cl_error_set(err, CL_ENOMEM, NULL, 0, "out of memory");
     e->opt = *opt;
     e->opt.source = NULL;
-    e->source_len = strlen(source);
     e->raw_bytes = opt->bloom_bits / 8;
     e->out_bytes = opt->xor_fold ? e->raw_bytes / 2 : e->raw_bytes;
     if (opt->balance)
@@ -212,10 +211,15 @@ cl_status cl_encoder_new(cl_encoder **out, const cl_key *key, const char *source
     while ((1u << e->position_bits) < opt->bloom_bits)
         e->position_bits++;
     cl_status st = CL_ENOMEM;
-    if ((e->source = cl_strndup(source, e->source_len)) == NULL ||
+    size_t sl = strlen(source) < 256 ? strlen(source) : 256;
+    e->record_prefix_len = 7 + sl + 1;
+    if ((e->record_prefix = cl_malloc(e->record_prefix_len)) == NULL ||
         (e->raw = cl_malloc(e->raw_bytes)) == NULL ||
         (e->message = cl_malloc(MAX_SALT_BYTES + MAX_VALUE_BYTES + 8)) == NULL)
         goto fail;
+    memcpy(e->record_prefix, "record", 7);   /* its NUL is the separator */
+    memcpy(e->record_prefix + 7, source, sl);
+    e->record_prefix[7 + sl] = '\0';
     for (int f = 0; f < CL_FILTER_COUNT; f++)
         if ((e->filter[f] = cl_calloc(1, filter_buffer)) == NULL)
             goto fail;
@@ -259,20 +263,19 @@ fail:
 
 size_t cl_encoder_filter_bytes(const cl_encoder *e) { return e->out_bytes; }
 
+/* The record token's bytes: HMAC(key, "record" 0 source 0 record_id). */
+static int record_mac(cl_encoder *e, const char *record_id, size_t len,
+                      unsigned char mac[CL_KEY_BYTES])
+{
+    return cl_key_mac_compute2(e->record_mac, e->record_prefix, e->record_prefix_len, record_id,
+                               len, mac);
+}
+
 int cl_encoder_record_token(cl_encoder *e, const char *record_id, size_t len,
                             char out[CL_TOKEN_CHARS + 1])
 {
     unsigned char mac[CL_KEY_BYTES];
-    /* "record" 0 source 0 record_id, as one message in three updates. */
-    char prefix[7 + 256 + 1];
-    size_t n = 0;
-    memcpy(prefix, "record", 7);   /* the terminating NUL is the separator */
-    n = 7;
-    size_t sl = e->source_len < 256 ? e->source_len : 256;
-    memcpy(prefix + n, e->source, sl);
-    n += sl;
-    prefix[n++] = '\0';
-    if (cl_key_mac_compute2(e->record_mac, prefix, n, record_id, len, mac) != 0)
+    if (record_mac(e, record_id, len, mac) != 0)
         return -1;
     hex16(mac, out);
     return 0;
@@ -491,7 +494,8 @@ int cl_encoder_bloom(cl_encoder *e, cl_encode_filter f, const char *value, size_
  * noise is drawn from the flip PRF of the record token and the filter
  * (docs/privacy.md): secret, and the same for the same record every time,
  * so output stays deterministic. */
-static int finish_filter(cl_encoder *e, const char *record_token, int f, unsigned char *dst)
+static int finish_filter(cl_encoder *e, const unsigned char *record_key, int f,
+                         unsigned char *dst)
 {
     if (e->opt.flip_probability > 0) {
         /* Block c: the record token's first 12 bytes, the filter, 0, c (16
@@ -499,16 +503,10 @@ static int finish_filter(cl_encoder *e, const char *record_token, int f, unsigne
          * one per bit, which flips where it is below P * 65536. */
         unsigned threshold = (unsigned)(e->opt.flip_probability * 65536.0 + 0.5);
         unsigned nblocks = e->opt.bloom_bits / 8;
-        unsigned char head[12], *blocks = e->flip_blocks;
-        for (int i = 0; i < 12; i++) {
-            unsigned hi = (unsigned char)record_token[2 * i];
-            unsigned lo = (unsigned char)record_token[2 * i + 1];
-            head[i] = (unsigned char)(((hi & 15u) + 9u * (hi >> 6)) << 4 |
-                                      ((lo & 15u) + 9u * (lo >> 6)));
-        }
+        unsigned char *blocks = e->flip_blocks;
         for (unsigned c = 0; c < nblocks; c++) {
             unsigned char *b = blocks + (size_t)c * CL_PRF_BLOCK;
-            memcpy(b, head, 12);
+            memcpy(b, record_key, 12);
             b[12] = (unsigned char)f;
             b[13] = 0;
             b[14] = (unsigned char)(c >> 8);
@@ -600,9 +598,11 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
         v[f] = rec->value[f] ? rec->value[f] : "";
         n[f] = rec->value[f] ? first_value(v[f], rec->len[f]) : 0;
     }
-    if (cl_encoder_record_token(e, v[CL_FIELD_RECORD_ID], rec->len[CL_FIELD_RECORD_ID],
-                                out->record_token) != 0)
+    unsigned char mac[CL_KEY_BYTES];
+    if (record_mac(e, v[CL_FIELD_RECORD_ID], rec->len[CL_FIELD_RECORD_ID], mac) != 0)
         return -1;
+    hex16(mac, out->record_token);
+    memcpy(out->record_key, mac, sizeof out->record_key);
     out->nhs_number_valid = rec->check[CL_FIELD_NHS_NUMBER] == CL_CHECK_VALID;
     /* A temporary UPN is no evidence of identity (as in clear-text linkage). */
     out->upn_valid = rec->check[CL_FIELD_UPN] == CL_CHECK_VALID && rec->reason[CL_FIELD_UPN] == NULL;
@@ -757,7 +757,7 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
             return -1;
         out->has_filter[f] = vlen > 0;
         any |= vlen > 0;
-        if (vlen > 0 && finish_filter(e, out->record_token, f, e->filter[f]) != 0)
+        if (vlen > 0 && finish_filter(e, out->record_key, f, e->filter[f]) != 0)
             return -1;
         if (vlen == 0)
             memset(e->filter[f], 0, e->raw_bytes);
@@ -765,7 +765,7 @@ int cl_encoder_record(cl_encoder *e, const cl_clean_record *rec, cl_encoded *out
     }
     out->has_filter[CL_FILTER_RECORD] = any;
     memcpy(e->raw, record_raw, e->raw_bytes);
-    if (any && finish_filter(e, out->record_token, CL_FILTER_RECORD, record_raw) != 0)
+    if (any && finish_filter(e, out->record_key, CL_FILTER_RECORD, record_raw) != 0)
         return -1;
     out->filter[CL_FILTER_RECORD] = record_raw;
     return 0;
@@ -872,17 +872,7 @@ typedef struct token_list {
     size_t n, cap;
 } token_list;
 
-static uint64_t hex_word(const char *hex)
-{
-    uint64_t w = 0;
-    for (int i = 0; i < 16; i++) {   /* '0'-'9' and 'a'-'f' without a branch */
-        unsigned c = (unsigned char)hex[i];
-        w = w << 4 | ((c & 15u) + 9u * (c >> 6));
-    }
-    return w;
-}
-
-static int token_list_add(token_list *t, const char *hex, long line)
+static int token_list_add(token_list *t, const unsigned char key[16], long line)
 {
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 1u << 16;
@@ -892,7 +882,10 @@ static int token_list_add(token_list *t, const char *hex, long line)
         t->at = at;
         t->cap = cap;
     }
-    t->at[t->n++] = (seen_token){hex_word(hex), hex_word(hex + 16), line};
+    seen_token *at = &t->at[t->n++];
+    memcpy(&at->hi, key, 8);   /* byte order is immaterial: equal keys, equal words */
+    memcpy(&at->lo, key + 8, 8);
+    at->line = line;
     return 0;
 }
 
@@ -1028,7 +1021,7 @@ cl_status cl_encode_file(const char *in_path, const cl_schema *schema, const cl_
             st = cl_error_set(err, CL_EINVAL, in_path, cl_csv_line(r), "HMAC-SHA256 failed");
             goto done;
         }
-        if (token_list_add(&seen, enc.record_token, cl_csv_line(r)) != 0) {
+        if (token_list_add(&seen, enc.record_key, cl_csv_line(r)) != 0) {
             st = cl_error_set(err, CL_ENOMEM, in_path, cl_csv_line(r), "out of memory");
             goto done;
         }

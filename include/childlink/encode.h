@@ -132,6 +132,7 @@ typedef struct cl_encoder cl_encoder;
  * empty token and has_filter 0 (the filter is then all zero). */
 typedef struct cl_encoded {
     char record_token[CL_TOKEN_CHARS + 1];
+    unsigned char record_key[CL_TOKEN_CHARS / 2];   /* the same token as bytes */
     char token[CL_TOKEN_COUNT][CL_TOKEN_CHARS + 1];
     int nhs_number_valid, upn_valid;
     int filters_balanced;            /* the options' balance */

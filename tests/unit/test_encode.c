@@ -192,8 +192,43 @@ static void test_bloom_scheme_definition(void **state)
             }
         }
     }
-    EVP_CIPHER_CTX_free(c);
     assert_memory_equal(got, want, 128);
+
+    /* A message longer than 13 bytes is shortened by HMAC first: "_\xc3\xab"
+     * salted with a whole date is 10 + 1 + 3 = 14 bytes.  "\xc3\xab" (e with
+     * diaeresis) gives 2 bigrams, 64 draws each: 6 blocks apiece. */
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "\xc3\xab", 2, "2011-05-21", 10, got),
+                     0);
+    memset(want, 0, sizeof want);
+    unsigned char long_key[32];
+    HMAC(EVP_sha256(), key_a, 32, (const unsigned char *)"childlink derive\0bloom-long-grams", 33,
+         long_key, &len);
+    const char *grams[2] = {"_\xc3\xab", "\xc3\xab_"};
+    for (int g = 0; g < 2; g++) {
+        unsigned char msg[14], digest[32], in[6 * 16], out[6 * 16];
+        memcpy(msg, "2011-05-21\0", 11);
+        memcpy(msg + 11, grams[g], 3);
+        HMAC(EVP_sha256(), long_key, 32, msg, 14, digest, &len);
+        for (int blk = 0; blk < 6; blk++) {
+            memcpy(in + 16 * blk, digest, 13);
+            in[16 * blk + 13] = 0xFF;
+            in[16 * blk + 14] = 0;
+            in[16 * blk + 15] = (unsigned char)blk;
+        }
+        int n = 0;
+        assert_int_equal(EVP_EncryptUpdate(c, out, &n, in, (int)sizeof in), 1);
+        for (int draws = 0, w = 0; draws < 64; w++) {
+            uint64_t word = 0;
+            for (int i = 0; i < 8; i++)
+                word = word << 8 | out[8 * w + i];
+            for (int d = 0; d < 6 && draws < 64; d++, draws++) {
+                unsigned p = (unsigned)(word >> (54 - 10 * d)) & 1023u;
+                want[p / 8] |= (unsigned char)(0x80u >> (p % 8));
+            }
+        }
+    }
+    assert_memory_equal(got, want, 128);
+    EVP_CIPHER_CTX_free(c);
     cl_encoder_free(e);
 }
 
@@ -278,6 +313,11 @@ static void test_record_fold_flip(void **state)
     cl_encoded x;
     assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
     assert_true(x.nhs_number_valid);
+    /* record_key is the record token as bytes (duplicates and flip noise read it). */
+    char hex[33];
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", x.record_key[i]);
+    assert_string_equal(hex, x.record_token);
     assert_false(x.upn_valid);
     assert_string_equal(x.token[CL_TOKEN_UPN], "");
     char t[33];
@@ -315,30 +355,23 @@ static void test_record_fold_flip(void **state)
     /* --salt dob, year and none. */
     cl_encode_options opt;
     cl_encode_options_init(&opt);
-    opt.salt = CL_SALT_DOB;
-    e = make(key_a, &opt);
-    assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
-    assert_int_equal(x.filters_salted, CL_SALT_DOB);
-    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011-05-21", 10,
-                                      want), 0);
-    assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
-    assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], "");
-    cl_encoder_free(e);
-    opt.salt = CL_SALT_BIRTH_YEAR;
-    e = make(key_a, &opt);
-    assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
-    assert_int_equal(x.filters_salted, CL_SALT_BIRTH_YEAR);
-    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "2011", 4, want), 0);
-    assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
-    assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], "");
-    cl_encoder_free(e);
-    opt.salt = CL_SALT_NONE;
-    e = make(key_a, &opt);
-    assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
-    assert_int_equal(x.filters_salted, CL_SALT_NONE);
-    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12, "", 0, want), 0);
-    assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
-    cl_encoder_free(e);
+    static const struct {
+        cl_encode_salt salt;
+        const char *value;   /* what the filters are salted with */
+    } salts[] = {
+        {CL_SALT_DOB, "2011-05-21"}, {CL_SALT_BIRTH_YEAR, "2011"}, {CL_SALT_NONE, ""},
+    };
+    for (size_t i = 0; i < sizeof salts / sizeof salts[0]; i++) {
+        opt.salt = salts[i].salt;
+        e = make(key_a, &opt);
+        assert_int_equal(cl_encoder_record(e, &rec, &x), 0);
+        assert_int_equal(x.filters_salted, salts[i].salt);
+        assert_int_equal(cl_encoder_bloom(e, CL_FILTER_FORENAMES, "katie olivia", 12,
+                                          salts[i].value, strlen(salts[i].value), want), 0);
+        assert_memory_equal(x.filter[CL_FILTER_FORENAMES], want, 128);
+        assert_string_equal(x.token[CL_TOKEN_DOB_YEAR_MONTH], "");   /* only with the month */
+        cl_encoder_free(e);
+    }
 
     cl_encode_options_init(&opt);
     opt.xor_fold = 1;
@@ -375,14 +408,94 @@ static void test_record_fold_flip(void **state)
     memcpy(balanced, y.filter[CL_FILTER_SURNAME], 256);
     assert_int_equal(cl_encoder_record(e, &rec, &z), 0);
     assert_memory_equal(balanced, z.filter[CL_FILTER_SURNAME], 256);
-    /* not simply the filter followed by its complement */
-    assert_memory_not_equal(balanced, plain, 128);
+    /* Rebuilt from docs/privacy.md: the surname filter (salted with the year
+     * and month) and its complement, through a Fisher-Yates permutation whose
+     * swaps come from AES-256 under "bloom-balance/bf_surname". */
+    unsigned char inner[128], sub[32];
+    assert_int_equal(cl_encoder_bloom(e, CL_FILTER_SURNAME, "bailey", 6, "2011-05", 7, inner), 0);
+    unsigned int len;
+    HMAC(EVP_sha256(), key_a, 32,
+         (const unsigned char *)"childlink derive\0bloom-balance/bf_surname", 41, sub, &len);
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    assert_non_null(c);
+    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_ecb(), NULL, sub, NULL), 1);
+    assert_int_equal(EVP_CIPHER_CTX_set_padding(c, 0), 1);
+    static uint32_t perm[2048];
+    for (uint32_t i = 0; i < 2048; i++)
+        perm[i] = i;
+    unsigned char block[16] = {0}, words[16];
+    uint64_t counter = 0;
+    int used = 4;
+    for (uint32_t i = 2047; i > 0; i--) {
+        uint64_t range = (uint64_t)i + 1, limit = (UINT64_C(1) << 32) / range * range, draw;
+        do {
+            if (used == 4) {
+                for (int b = 0; b < 8; b++)
+                    block[8 + b] = (unsigned char)(counter >> (56 - 8 * b));
+                counter++;
+                int n = 0;
+                assert_int_equal(EVP_EncryptUpdate(c, words, &n, block, 16), 1);
+                used = 0;
+            }
+            const unsigned char *d = words + 4 * used++;
+            draw = (uint64_t)d[0] << 24 | (uint64_t)d[1] << 16 | (uint64_t)d[2] << 8 | d[3];
+        } while (draw >= limit);
+        uint32_t j = (uint32_t)(draw % range), swap = perm[i];
+        perm[i] = perm[j];
+        perm[j] = swap;
+    }
+    EVP_CIPHER_CTX_free(c);
+    unsigned char rebuilt[256] = {0};
+    for (uint32_t i = 0; i < 2048; i++) {
+        uint32_t src = perm[i] % 1024;
+        unsigned bit = (unsigned)(inner[src / 8] >> (7 - src % 8)) & 1u;
+        if (bit ^ (perm[i] >= 1024))
+            rebuilt[i / 8] |= (unsigned char)(0x80u >> (i % 8));
+    }
+    assert_memory_equal(balanced, rebuilt, 256);
     cl_encoder_free(e);
+
     opt.xor_fold = 1;
     e = make(key_a, &opt);
     assert_int_equal(cl_encoder_filter_bytes(e), 128);
     assert_int_equal(cl_encoder_record(e, &rec, &y), 0);
     assert_int_equal(popcount(y.filter[CL_FILTER_SURNAME], 128), 512);
+    cl_encoder_free(e);
+
+    /* Flip noise rebuilt from docs/privacy.md: bit p flips where the 16-bit
+     * draw at byte 2 (p mod 8) of AES-256("bloom-flip", block p / 8) is below
+     * P * 65536; block c is the record token's first 12 bytes, the filter's
+     * index, 0, and c big-endian. */
+    cl_encode_options_init(&opt);
+    opt.flip_probability = 0.1;
+    e = make(key_a, &opt);
+    assert_int_equal(cl_encoder_record(e, &rec, &y), 0);
+    HMAC(EVP_sha256(), key_a, 32, (const unsigned char *)"childlink derive\0bloom-flip", 27, sub,
+         &len);
+    c = EVP_CIPHER_CTX_new();
+    assert_non_null(c);
+    assert_int_equal(EVP_EncryptInit_ex(c, EVP_aes_256_ecb(), NULL, sub, NULL), 1);
+    assert_int_equal(EVP_CIPHER_CTX_set_padding(c, 0), 1);
+    unsigned threshold = (unsigned)(0.1 * 65536.0 + 0.5);
+    int flips = 0;
+    for (unsigned byte = 0; byte < 128; byte++) {
+        unsigned char in[16], out[16];
+        memcpy(in, y.record_key, 12);
+        in[12] = CL_FILTER_SURNAME;
+        in[13] = 0;
+        in[14] = (unsigned char)(byte >> 8);
+        in[15] = (unsigned char)byte;
+        int n = 0;
+        assert_int_equal(EVP_EncryptUpdate(c, out, &n, in, 16), 1);
+        for (int k = 0; k < 8; k++)
+            if (((unsigned)out[2 * k] << 8 | out[2 * k + 1]) < threshold) {
+                inner[byte] ^= (unsigned char)(0x80u >> k);
+                flips++;
+            }
+    }
+    EVP_CIPHER_CTX_free(c);
+    assert_in_range(flips, 60, 150);   /* about a tenth of 1,024 */
+    assert_memory_equal(y.filter[CL_FILTER_SURNAME], inner, 128);
     cl_encoder_free(e);
 
     /* Nothing known: no tokens, no filters, but a record token. */
